@@ -1,0 +1,146 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* The Vulkan layer: one device, storage buffers, compute pipelines built from
+ * embedded SPIR-V, and command buffers recorded once and submitted often. */
+#pragma once
+
+#include <glib.h>
+#include <vulkan/vulkan.h>
+
+#include "ns-error.h"
+
+G_BEGIN_DECLS
+
+typedef enum
+{
+#define NS_SHADER(stem) NS_SHADER_##stem,
+#include "ns-shader-list.h"
+#undef NS_SHADER
+  NS_N_SHADERS
+} NsShaderId;
+
+typedef struct
+{
+  char                 name[VK_MAX_PHYSICAL_DEVICE_NAME_SIZE];
+  VkPhysicalDeviceType type;
+  guint32              api_version;
+  VkDeviceSize         heap_size;   /* bytes of the largest device-local heap */
+  gboolean             usable;      /* has a compute queue and Vulkan 1.1 */
+} NsVkDeviceInfo;
+
+typedef struct _NsVkContext NsVkContext;
+
+typedef struct
+{
+  VkBuffer       buffer;
+  VkDeviceMemory memory;
+  VkDeviceSize   size;      /* bytes */
+  void          *mapped;    /* non-NULL when the memory is host-visible */
+} NsVkBuffer;
+
+typedef struct
+{
+  NsShaderId            shader;
+  VkDescriptorSetLayout set_layout;
+  VkPipelineLayout      layout;
+  VkPipeline            pipeline;
+  guint                 n_buffers;
+  guint                 push_size;  /* bytes of the push-constant block */
+  guint32               local_size[3];
+} NsVkPipeline;
+
+typedef struct
+{
+  VkCommandBuffer  command_buffer;
+  VkDescriptorPool descriptor_pool;
+  guint            n_sets;     /* descriptor sets the pool was sized for */
+  guint            n_used;
+  gboolean         recording;
+} NsVkCommands;
+
+/* Devices. */
+gboolean            ns_vk_list_devices          (GArray          **devices,
+                                                 GError          **error);
+NsVkContext        *ns_vk_context_new           (const char       *device_request,
+                                                 GError          **error);
+void                ns_vk_context_free          (NsVkContext      *ctx);
+const char         *ns_vk_context_get_device_name (NsVkContext    *ctx);
+gboolean            ns_vk_context_is_cpu        (NsVkContext      *ctx);
+const VkPhysicalDeviceLimits *
+                    ns_vk_context_get_limits    (NsVkContext      *ctx);
+VkDeviceSize        ns_vk_context_get_heap_size (NsVkContext      *ctx);
+guint               ns_vk_context_get_n_validation_messages (NsVkContext *ctx);
+VkDevice            ns_vk_context_get_device    (NsVkContext      *ctx);
+
+/* Buffers. */
+gboolean            ns_vk_buffer_init           (NsVkContext      *ctx,
+                                                 NsVkBuffer       *buffer,
+                                                 VkDeviceSize      size,
+                                                 GError          **error);
+void                ns_vk_buffer_free           (NsVkContext      *ctx,
+                                                 NsVkBuffer       *buffer);
+gboolean            ns_vk_buffer_upload         (NsVkContext      *ctx,
+                                                 NsVkBuffer       *buffer,
+                                                 VkDeviceSize      offset,
+                                                 const void       *data,
+                                                 VkDeviceSize      size,
+                                                 GError          **error);
+gboolean            ns_vk_buffer_download       (NsVkContext      *ctx,
+                                                 NsVkBuffer       *buffer,
+                                                 VkDeviceSize      offset,
+                                                 void             *data,
+                                                 VkDeviceSize      size,
+                                                 GError          **error);
+
+/* Pipelines: local_size NULL picks a 1-D workgroup of 64 invocations,
+ * reduced to what the device allows. */
+gboolean            ns_vk_pipeline_init         (NsVkContext      *ctx,
+                                                 NsVkPipeline     *pipeline,
+                                                 NsShaderId        shader,
+                                                 guint             n_buffers,
+                                                 guint             push_size,
+                                                 const guint32    *local_size,
+                                                 GError          **error);
+void                ns_vk_pipeline_free         (NsVkContext      *ctx,
+                                                 NsVkPipeline     *pipeline);
+const char         *ns_vk_shader_name           (NsShaderId        shader);
+
+/* Commands: begin, any number of dispatches (each followed by a barrier so
+ * the next one sees its writes), end, then submit as often as needed. */
+gboolean            ns_vk_commands_init         (NsVkContext      *ctx,
+                                                 NsVkCommands     *commands,
+                                                 guint             max_dispatches,
+                                                 GError          **error);
+void                ns_vk_commands_free         (NsVkContext      *ctx,
+                                                 NsVkCommands     *commands);
+gboolean            ns_vk_commands_begin        (NsVkContext      *ctx,
+                                                 NsVkCommands     *commands,
+                                                 GError          **error);
+gboolean            ns_vk_commands_dispatch     (NsVkContext      *ctx,
+                                                 NsVkCommands     *commands,
+                                                 const NsVkPipeline *pipeline,
+                                                 NsVkBuffer      **buffers,
+                                                 const void       *push,
+                                                 const guint32    *n_groups,
+                                                 GError          **error);
+gboolean            ns_vk_commands_end          (NsVkContext      *ctx,
+                                                 NsVkCommands     *commands,
+                                                 GError          **error);
+gboolean            ns_vk_commands_submit       (NsVkContext      *ctx,
+                                                 NsVkCommands     *commands,
+                                                 GError          **error);
+
+/* One dispatch, submitted and waited for. */
+gboolean            ns_vk_run_once              (NsVkContext      *ctx,
+                                                 const NsVkPipeline *pipeline,
+                                                 NsVkBuffer      **buffers,
+                                                 const void       *push,
+                                                 const guint32    *n_groups,
+                                                 GError          **error);
+
+/* Fills @error from a failed VkResult, naming the call and what it was for. */
+gboolean            ns_vk_check                 (VkResult          result,
+                                                 const char       *call,
+                                                 const char       *what,
+                                                 GError          **error);
+
+G_END_DECLS
