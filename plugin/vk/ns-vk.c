@@ -1251,6 +1251,35 @@ ns_vk_commands_dispatch (NsVkContext         *ctx,
 }
 
 gboolean
+ns_vk_commands_fill (NsVkContext   *ctx,
+                     NsVkCommands  *commands,
+                     NsVkBuffer    *buffer,
+                     guint32        value,
+                     GError       **error)
+{
+  VkMemoryBarrier barrier = {
+    .sType = VK_STRUCTURE_TYPE_MEMORY_BARRIER,
+    .srcAccessMask = VK_ACCESS_TRANSFER_WRITE_BIT,
+    .dstAccessMask = VK_ACCESS_SHADER_READ_BIT | VK_ACCESS_SHADER_WRITE_BIT,
+  };
+
+  if (!commands->recording)
+    {
+      g_set_error (error, NS_ERROR, NS_ERROR_FAILED,
+                   "A buffer fill recorded outside begin and end");
+      return FALSE;
+    }
+  vkCmdFillBuffer (commands->command_buffer, buffer->buffer, 0, VK_WHOLE_SIZE,
+                   value);
+  vkCmdPipelineBarrier (commands->command_buffer,
+                        VK_PIPELINE_STAGE_TRANSFER_BIT,
+                        VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, 0,
+                        1, &barrier, 0, NULL, 0, NULL);
+
+  return TRUE;
+}
+
+gboolean
 ns_vk_commands_end (NsVkContext   *ctx,
                     NsVkCommands  *commands,
                     GError       **error)

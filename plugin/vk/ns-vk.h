@@ -122,6 +122,13 @@ gboolean            ns_vk_commands_dispatch     (NsVkContext      *ctx,
                                                  const void       *push,
                                                  const guint32    *n_groups,
                                                  GError          **error);
+/* Records vkCmdFillBuffer of the whole buffer with @value (bit pattern;
+ * 0 gives 0.0f), followed by a barrier. */
+gboolean            ns_vk_commands_fill         (NsVkContext      *ctx,
+                                                 NsVkCommands     *commands,
+                                                 NsVkBuffer       *buffer,
+                                                 guint32           value,
+                                                 GError          **error);
 gboolean            ns_vk_commands_end          (NsVkContext      *ctx,
                                                  NsVkCommands     *commands,
                                                  GError          **error);
