@@ -1,7 +1,8 @@
 #version 450
 // SPDX-License-Identifier: GPL-3.0-or-later
 // Channel copy, the concatenation and its split:
-//   dst[dst_offset + c][p] = (or += when accumulate is 1) src[src_offset + c][p]
+//   dst[dst_offset + c][p] = (or += when accumulate is 1)
+//                            src[src_offset + c][p]
 // for c < n_channels and p < plane, tensors being planar [C][H][W] with
 // plane = H * W.  src and dst must be different buffers.
 // Grid: linear over the n_channels * plane copied values.
