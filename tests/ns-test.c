@@ -63,3 +63,59 @@ ns_test_normalised_error (const float *got,
 
   return worst / largest;
 }
+
+void
+ns_test_buffer_init (NsVkContext *ctx,
+                     NsVkBuffer  *buffer,
+                     const float *data,
+                     gsize        n)
+{
+  GError *error = NULL;
+  float  *zeros = data == NULL ? g_new0 (float, MAX (n, 1)) : NULL;
+
+  g_assert_true (ns_vk_buffer_init (ctx, buffer, MAX (n, 1) * sizeof (float),
+                                    &error));
+  g_assert_no_error (error);
+  g_assert_true (ns_vk_buffer_upload (ctx, buffer, 0,
+                                      data != NULL ? data : zeros,
+                                      MAX (n, 1) * sizeof (float), &error));
+  g_assert_no_error (error);
+  g_free (zeros);
+}
+
+void
+ns_test_buffer_read (NsVkContext *ctx,
+                     NsVkBuffer  *buffer,
+                     float       *data,
+                     gsize        n)
+{
+  GError *error = NULL;
+
+  g_assert_true (ns_vk_buffer_download (ctx, buffer, 0, data,
+                                        n * sizeof (float), &error));
+  g_assert_no_error (error);
+}
+
+void
+ns_test_commands_begin (NsVkContext  *ctx,
+                        NsVkCommands *commands,
+                        guint         max_dispatches)
+{
+  GError *error = NULL;
+
+  g_assert_true (ns_vk_commands_init (ctx, commands, max_dispatches, &error));
+  g_assert_true (ns_vk_commands_begin (ctx, commands, &error));
+  g_assert_no_error (error);
+}
+
+void
+ns_test_commands_run (NsVkContext  *ctx,
+                      NsVkCommands *commands)
+{
+  GError *error = NULL;
+
+  g_assert_true (ns_vk_commands_end (ctx, commands, &error));
+  g_assert_true (ns_vk_commands_submit (ctx, commands, &error));
+  g_assert_no_error (error);
+  ns_vk_commands_free (ctx, commands);
+}

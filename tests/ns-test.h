@@ -29,3 +29,24 @@ void         ns_test_fill_random       (GRand        *rand,
 double       ns_test_normalised_error  (const float  *got,
                                         const float  *want,
                                         gsize         n);
+
+/* A device buffer of @n floats (at least one) holding @data, or zeros when
+ * @data is NULL; fails the test on error. */
+void         ns_test_buffer_init       (NsVkContext  *ctx,
+                                        NsVkBuffer   *buffer,
+                                        const float  *data,
+                                        gsize         n);
+
+/* Reads @n floats of @buffer into @data. */
+void         ns_test_buffer_read       (NsVkContext  *ctx,
+                                        NsVkBuffer   *buffer,
+                                        float        *data,
+                                        gsize         n);
+
+/* One-off command buffers: begin with room for @max_dispatches, then run
+ * (end, submit, wait, free). */
+void         ns_test_commands_begin    (NsVkContext  *ctx,
+                                        NsVkCommands *commands,
+                                        guint         max_dispatches);
+void         ns_test_commands_run      (NsVkContext  *ctx,
+                                        NsVkCommands *commands);

@@ -1,0 +1,38 @@
+#version 450
+// SPDX-License-Identifier: GPL-3.0-or-later
+// Average pooling: out[c][oy][ox] = mean of the in-image inputs of the
+// window (pool.glsl): padding is excluded from the sum and the count.
+// Grid: linear over the outputs, c slowest then oy then ox.
+// Bindings: 0 in [C][in_h][in_w], 1 out [C][out_h][out_w].
+// Push constants: pool.glsl (accumulate unused).
+#extension GL_GOOGLE_include_directive : require
+#include "common.glsl"
+#include "pool.glsl"
+
+layout (std430, binding = 0) readonly buffer In { float src[]; };
+layout (std430, binding = 1) writeonly buffer Out { float dst[]; };
+
+void
+main ()
+{
+  uint i = ns_linear_index ();
+  uint ox, oy, c, base;
+  uvec2 first, last, size;
+  float sum = 0.0;
+
+  if (i >= pc.channels * pc.out_h * pc.out_w)
+    return;
+
+  ox = i % pc.out_w;
+  oy = (i / pc.out_w) % pc.out_h;
+  c = i / (pc.out_w * pc.out_h);
+  pool_window (oy, ox, first, last);
+
+  base = c * pc.in_h * pc.in_w;
+  for (uint y = first.y; y < last.y; y++)
+    for (uint x = first.x; x < last.x; x++)
+      sum += src[base + y * pc.in_w + x];
+
+  size = last - first;
+  dst[i] = sum / float (size.x * size.y);
+}
