@@ -7,17 +7,19 @@
 //   v  = beta2 v + (1 - beta2) g^2
 //   x  = clamp (x - lr (m / c1) / (sqrt (v / c2) + eps), lo, hi)
 // with the bias corrections c1 = 1 - beta1^t and c2 = 1 - beta2^t for
-// step t (from 1) computed on the host.
+// step t (from 1) computed on the host and written into the step buffer
+// before each submission, so one recording serves every step.
 // Grid: linear over the n values.
-// Bindings: 0 x (pixels), 1 grad, 2 m, 3 v; all float[n].
-// Push constants: n, lr, beta1, beta2, eps, c1, c2, lo, hi.
+// Bindings: 0 x (pixels), 1 grad, both float[n]; 2 moments, float[2 n]:
+// m at [i], v at [n + i]; 3 step: c1, c2.
+// Push constants: n, lr, beta1, beta2, eps, lo, hi.
 #extension GL_GOOGLE_include_directive : require
 #include "common.glsl"
 
 layout (std430, binding = 0) buffer X { float x[]; };
 layout (std430, binding = 1) readonly buffer Grad { float grad[]; };
-layout (std430, binding = 2) buffer M { float m[]; };
-layout (std430, binding = 3) buffer V { float v[]; };
+layout (std430, binding = 2) buffer Moments { float moments[]; };
+layout (std430, binding = 3) readonly buffer Step { float c1; float c2; };
 
 layout (push_constant) uniform Push
 {
@@ -26,8 +28,6 @@ layout (push_constant) uniform Push
   float beta1;
   float beta2;
   float eps;
-  float c1;
-  float c2;
   float lo;
   float hi;
 } pc;
@@ -50,11 +50,11 @@ main ()
     return;
 
   g    = is_finite (grad[i]) ? grad[i] : 0.0;
-  mi   = pc.beta1 * m[i] + (1.0 - pc.beta1) * g;
-  vi   = pc.beta2 * v[i] + (1.0 - pc.beta2) * g * g;
-  step = pc.lr * (mi / pc.c1) / (sqrt (vi / pc.c2) + pc.eps);
+  mi   = pc.beta1 * moments[i] + (1.0 - pc.beta1) * g;
+  vi   = pc.beta2 * moments[pc.n + i] + (1.0 - pc.beta2) * g * g;
+  step = pc.lr * (mi / c1) / (sqrt (vi / c2) + pc.eps);
 
-  m[i] = mi;
-  v[i] = vi;
+  moments[i] = mi;
+  moments[pc.n + i] = vi;
   x[i] = clamp (x[i] - step, pc.lo, pc.hi);
 }

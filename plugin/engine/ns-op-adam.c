@@ -9,11 +9,10 @@ typedef struct
 {
   guint32 n;
   float   lr, beta1, beta2, eps;
-  float   c1, c2;     /* bias corrections 1 - beta^t */
   float   lo, hi;
 } NsAdamPush;
 
-_Static_assert (sizeof (NsAdamPush) == 36, "matches shaders/adam.comp");
+_Static_assert (sizeof (NsAdamPush) == 28, "matches shaders/adam.comp");
 
 void
 ns_op_adam_bias_corrections (guint  t,
@@ -30,36 +29,34 @@ gboolean
 ns_op_adam_record (NsKernels          *kernels,
                    NsVkCommands       *commands,
                    const NsAdamParams *params,
-                   guint               t,
                    guint               n,
                    NsVkBuffer         *x,
                    NsVkBuffer         *grad,
-                   NsVkBuffer         *m,
-                   NsVkBuffer         *v,
+                   NsVkBuffer         *moments,
+                   NsVkBuffer         *step,
                    GError            **error)
 {
-  NsVkBuffer *buffers[] = { x, grad, m, v };
-  static const char *names[] = { "x", "grad", "m", "v" };
+  NsVkBuffer *buffers[] = { x, grad, moments, step };
+  static const char *names[] = { "x", "grad", "moments", "step" };
+  const guint64 sizes[] = { n, n, 2 * (guint64) n, 2 };
   NsAdamPush  push = {
     .n = n,
     .lr = params->lr, .beta1 = params->beta1, .beta2 = params->beta2,
     .eps = params->eps, .lo = params->lo, .hi = params->hi,
   };
 
-  if (t == 0 || !(params->beta1 >= 0.0f && params->beta1 < 1.0f) ||
+  if (!(params->beta1 >= 0.0f && params->beta1 < 1.0f) ||
       !(params->beta2 >= 0.0f && params->beta2 < 1.0f) ||
       !(params->lo <= params->hi))
     {
       g_set_error (error, NS_ERROR, NS_ERROR_BAD_INPUT,
-                   "adam: step %u, beta1 %g, beta2 %g, range %g..%g", t,
+                   "adam: beta1 %g, beta2 %g, range %g..%g",
                    params->beta1, params->beta2, params->lo, params->hi);
       return FALSE;
     }
   for (guint i = 0; i < G_N_ELEMENTS (buffers); i++)
-    if (!ns_op_check_buffer (buffers[i], n, "adam", names[i], error))
+    if (!ns_op_check_buffer (buffers[i], sizes[i], "adam", names[i], error))
       return FALSE;
-  ns_op_adam_bias_corrections (t, params->beta1, params->beta2, &push.c1,
-                               &push.c2);
 
   return ns_op_dispatch_linear (kernels, commands, NS_SHADER_adam, buffers,
                                 4, &push, sizeof push, n, error);

@@ -15,6 +15,13 @@ typedef struct
   float lo, hi;   /* pixels are clamped to [lo, hi] after each step */
 } NsAdamParams;
 
+/* The contents of the step buffer: what changes from step to step. */
+typedef struct
+{
+  float c1;       /* 1 - beta1^t */
+  float c2;       /* 1 - beta2^t */
+} NsAdamStep;
+
 /* The bias corrections of step @t (1 for the first step):
  * c1 = 1 - beta1^t, c2 = 1 - beta2^t, computed in double. */
 void     ns_op_adam_bias_corrections (guint               t,
@@ -23,18 +30,18 @@ void     ns_op_adam_bias_corrections (guint               t,
                                       float              *c1,
                                       float              *c2);
 
-/* One step @t on @n values: x, m and v (zero before step 1) are updated
- * from grad; a non-finite grad entry counts as 0.  The step number is
- * baked into the recording (push constants): record one per step. */
+/* One step on @n values: x and the moments (m then v, float[2 n], zero
+ * before step 1) are updated from grad; a non-finite grad entry counts as
+ * 0.  The step's bias corrections are read from @step (an NsAdamStep the
+ * host writes before each submission), so the recording is replayed. */
 gboolean ns_op_adam_record           (NsKernels          *kernels,
                                       NsVkCommands       *commands,
                                       const NsAdamParams *params,
-                                      guint               t,
                                       guint               n,
                                       NsVkBuffer         *x,
                                       NsVkBuffer         *grad,
-                                      NsVkBuffer         *m,
-                                      NsVkBuffer         *v,
+                                      NsVkBuffer         *moments,
+                                      NsVkBuffer         *step,
                                       GError            **error);
 
 G_END_DECLS
