@@ -294,6 +294,21 @@ test_help (void)
   run_clear (&run);
 }
 
+/* An image file @name cut to half its length, inside its pixel data. */
+static char *
+cut_image_new (const char *name)
+{
+  char  *path = scratch_path (name);
+  char  *data;
+  gsize  size;
+
+  image_write (path, 64, 64, "R'G'B' u8");
+  g_assert (g_file_get_contents (path, &data, &size, NULL));
+  g_assert (g_file_set_contents (path, data, size / 2, NULL));
+  g_free (data);
+  return path;
+}
+
 /* C05: broken, missing and fake style files. */
 static void
 test_bad_files (const char *content)
@@ -305,7 +320,10 @@ test_bad_files (const char *content)
   char *missing = scratch_path ("missing.png");
   char *folder = folder_new ("out-c05");
   char *output = g_build_filename (folder, "out.png", NULL);
-  const char *const styles[] = { odd, text, empty, missing, scratch };
+  char *cut_jpeg = cut_image_new ("cut.jpg");
+  char *cut_png = cut_image_new ("cut.png");
+  const char *const styles[] =
+    { odd, text, empty, missing, scratch, cut_jpeg, cut_png };
   guint i;
 
   g_assert (g_file_set_contents (text, "not an image\n", -1, NULL));
@@ -327,6 +345,8 @@ test_bad_files (const char *content)
       run_clear (&run);
     }
 
+  g_free (cut_jpeg);
+  g_free (cut_png);
   g_free (odd);
   g_free (text);
   g_free (empty);
