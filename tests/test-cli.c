@@ -103,7 +103,8 @@ run_argv (Run               *run,
   g_ptr_array_free (argv, TRUE);
 }
 
-#define RUN(run, ...) run_argv ((run), (const char *const[]) { __VA_ARGS__, NULL })
+#define RUN(run, ...) \
+  run_argv ((run), (const char *const[]) { __VA_ARGS__, NULL })
 
 /* Iterations and size that keep a run short on either engine. */
 #define QUICK "--iterations", "2", "--size", "64"

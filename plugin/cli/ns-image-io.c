@@ -375,7 +375,8 @@ static const Babl *
 output_format (const NsImageFile *like,
                guint              bits)
 {
-  const Babl *space = babl_format_get_space (gegl_buffer_get_format (like->buffer));
+  const Babl *format = gegl_buffer_get_format (like->buffer);
+  const Babl *space  = babl_format_get_space (format);
   const char *model, *type;
   char        name[32];
 
@@ -386,7 +387,8 @@ output_format (const NsImageFile *like,
   type = bits == 8 ? "u8" : bits == 16 ? "u16" : "float";
 
   /* A CMYK file is written as RGB, in sRGB. */
-  if (babl_space_is_cmyk (space) || (!like->is_gray && babl_space_is_gray (space)))
+  if (babl_space_is_cmyk (space) ||
+      (!like->is_gray && babl_space_is_gray (space)))
     space = NULL;
 
   g_snprintf (name, sizeof name, "%s %s", model, type);
