@@ -1,0 +1,279 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* Convolution forward and backward against a plain C reference, and the
+ * backward pass as the adjoint of the forward one. */
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "ns-op-conv.h"
+#include "ns-test.h"
+
+static NsVkContext *ctx;
+static NsKernels    kernels;
+
+/* The reference: out as conv2d.comp defines it, in double. */
+static void
+ref_forward (const NsConvShape *s,
+             const float       *in,
+             const float       *w,
+             const float       *bias,
+             float             *out)
+{
+  for (guint co = 0; co < s->out_c; co++)
+    for (guint oy = 0; oy < s->out_h; oy++)
+      for (guint ox = 0; ox < s->out_w; ox++)
+        {
+          double sum = bias[co];
+
+          for (guint ci = 0; ci < s->in_c; ci++)
+            for (guint ky = 0; ky < s->kernel; ky++)
+              for (guint kx = 0; kx < s->kernel; kx++)
+                {
+                  int iy = (int) (oy * s->stride + ky) - (int) s->pad;
+                  int ix = (int) (ox * s->stride + kx) - (int) s->pad;
+
+                  if (iy < 0 || ix < 0 || iy >= (int) s->in_h ||
+                      ix >= (int) s->in_w)
+                    continue;
+                  sum += (double) w[((co * s->in_c + ci) * s->kernel + ky) *
+                                    s->kernel + kx] *
+                         in[(ci * s->in_h + iy) * s->in_w + ix];
+                }
+          if (s->relu && sum < 0.0)
+            sum = 0.0;
+          out[((s->out_c_offset + co) * s->out_h + oy) * s->out_w + ox] =
+            (float) sum;
+        }
+}
+
+/* The reference backward, as a scatter (the shader gathers). */
+static void
+ref_backward (const NsConvShape *s,
+              const float       *grad_out,
+              const float       *out,
+              const float       *w,
+              float             *grad_in)
+{
+  for (guint co = 0; co < s->out_c; co++)
+    for (guint oy = 0; oy < s->out_h; oy++)
+      for (guint ox = 0; ox < s->out_w; ox++)
+        {
+          gsize at = ((s->out_c_offset + co) * s->out_h + oy) * s->out_w + ox;
+          float g = grad_out[at];
+
+          if (s->relu && out[at] <= 0.0f)
+            continue;
+          for (guint ci = 0; ci < s->in_c; ci++)
+            for (guint ky = 0; ky < s->kernel; ky++)
+              for (guint kx = 0; kx < s->kernel; kx++)
+                {
+                  int iy = (int) (oy * s->stride + ky) - (int) s->pad;
+                  int ix = (int) (ox * s->stride + kx) - (int) s->pad;
+
+                  if (iy < 0 || ix < 0 || iy >= (int) s->in_h ||
+                      ix >= (int) s->in_w)
+                    continue;
+                  grad_in[(ci * s->in_h + iy) * s->in_w + ix] +=
+                    w[((co * s->in_c + ci) * s->kernel + ky) * s->kernel + kx] * g;
+                }
+        }
+}
+
+static char *
+shape_describe (const NsConvShape *s,
+                gboolean           accumulate)
+{
+  return g_strdup_printf ("in %ux%ux%u out %ux%ux%u (at %u of %u) k=%u "
+                          "stride=%u pad=%u relu=%d accumulate=%d",
+                          s->in_c, s->in_h, s->in_w, s->out_c, s->out_h,
+                          s->out_w, s->out_c_offset, s->out_c_total,
+                          s->kernel, s->stride, s->pad, s->relu, accumulate);
+}
+
+static void
+check_shape (NsConvShape s,
+             gboolean    accumulate,
+             GRand      *rand)
+{
+  gsize        n_in, n_out, n_w;
+  float       *in, *w, *wp, *bias, *out, *want, *grad_out, *grad_in, *want_in;
+  NsVkBuffer   b_in, b_w, b_wb, b_bias, b_out, b_gout, b_gin;
+  NsVkCommands commands;
+  GError      *error = NULL;
+  char        *what;
+  double       err_forward, err_backward;
+
+  g_assert_true (ns_op_conv2d_shape_finish (&s));
+  n_in = (gsize) s.in_c * s.in_h * s.in_w;
+  n_out = (gsize) s.out_c_total * s.out_h * s.out_w;
+  n_w = ns_op_conv2d_weights_size (&s);
+  in = g_new (float, n_in);
+  w = g_new (float, n_w);
+  wp = g_new (float, n_w);
+  bias = g_new (float, s.out_c);
+  out = g_new (float, n_out);
+  want = g_new (float, n_out);
+  grad_out = g_new (float, n_out);
+  grad_in = g_new (float, n_in);
+  want_in = g_new (float, n_in);
+  ns_test_fill_random (rand, in, n_in, -1.0f, 1.0f);
+  ns_test_fill_random (rand, w, n_w, -0.5f, 0.5f);
+  ns_test_fill_random (rand, bias, s.out_c, -0.2f, 0.2f);
+  ns_test_fill_random (rand, grad_out, n_out, -1.0f, 1.0f);
+  ns_test_fill_random (rand, want, n_out, -1.0f, 1.0f);  /* other channels */
+  ns_test_fill_random (rand, want_in, n_in, -1.0f, 1.0f);
+
+  ns_test_buffer_init (ctx, &b_in, in, n_in);
+  ns_op_conv2d_pack_weights (&s, w, wp);
+  ns_test_buffer_init (ctx, &b_w, wp, n_w);
+  ns_op_conv2d_pack_weights_backward (&s, w, wp);
+  ns_test_buffer_init (ctx, &b_wb, wp, n_w);
+  ns_test_buffer_init (ctx, &b_bias, bias, s.out_c);
+  ns_test_buffer_init (ctx, &b_out, want, n_out);
+  ns_test_buffer_init (ctx, &b_gout, grad_out, n_out);
+  ns_test_buffer_init (ctx, &b_gin, want_in, n_in);
+
+  ns_test_commands_begin (ctx, &commands, 2);
+  g_assert_true (ns_op_conv2d_record (&kernels, &commands, &s, &b_in, &b_w,
+                                      &b_bias, &b_out, &error));
+  g_assert_true (ns_op_conv2d_backward_record (&kernels, &commands, &s,
+                                               &b_gout, &b_out, &b_wb, &b_gin,
+                                               accumulate, &error));
+  g_assert_no_error (error);
+  ns_test_commands_run (ctx, &commands);
+
+  ref_forward (&s, in, w, bias, want);
+  if (!accumulate)
+    memset (want_in, 0, n_in * sizeof (float));
+  ref_backward (&s, grad_out, want, w, want_in);
+  ns_test_buffer_read (ctx, &b_out, out, n_out);
+  ns_test_buffer_read (ctx, &b_gin, grad_in, n_in);
+
+  what = shape_describe (&s, accumulate);
+  err_forward = ns_test_normalised_error (out, want, n_out);
+  err_backward = ns_test_normalised_error (grad_in, want_in, n_in);
+  if (err_forward > 1e-5 || err_backward > 1e-5)
+    g_error ("conv2d %s: normalised error forward %g, backward %g",
+             what, err_forward, err_backward);
+  g_test_message ("conv2d %s: errors %.2g %.2g", what, err_forward,
+                  err_backward);
+
+  g_free (what);
+  ns_vk_buffer_free (ctx, &b_in);
+  ns_vk_buffer_free (ctx, &b_w);
+  ns_vk_buffer_free (ctx, &b_wb);
+  ns_vk_buffer_free (ctx, &b_bias);
+  ns_vk_buffer_free (ctx, &b_out);
+  ns_vk_buffer_free (ctx, &b_gout);
+  ns_vk_buffer_free (ctx, &b_gin);
+  g_free (in); g_free (w); g_free (wp); g_free (bias); g_free (out);
+  g_free (want); g_free (grad_out); g_free (grad_in); g_free (want_in);
+}
+
+static void
+test_shapes (void)
+{
+  /* in_c, in_h, in_w, out_c, kernel, stride, pad, relu, offset, total */
+  static const guint cases[][10] = {
+    { 1, 1, 1, 1, 1, 1, 0, 0, 0, 0 },
+    { 3, 1, 9, 5, 1, 1, 0, 1, 0, 0 },
+    { 3, 13, 7, 5, 3, 1, 1, 1, 0, 0 },
+    { 5, 17, 31, 17, 3, 1, 1, 0, 0, 0 },
+    { 3, 29, 23, 96 / 6, 7, 2, 0, 1, 0, 0 },
+    { 4, 15, 16, 6, 7, 2, 3, 1, 0, 0 },
+    { 16, 9, 11, 7, 1, 1, 0, 1, 5, 19 },
+    { 16, 9, 11, 9, 3, 1, 1, 1, 7, 16 },
+    { 2, 8, 8, 3, 3, 2, 1, 0, 0, 0 },
+    { 64 + 3, 6, 5, 33, 3, 1, 1, 1, 0, 0 },
+  };
+  GRand *rand = g_rand_new_with_seed (42);
+
+  for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
+    for (int accumulate = 0; accumulate < 2; accumulate++)
+      {
+        NsConvShape s = {
+          .in_c = cases[i][0], .in_h = cases[i][1], .in_w = cases[i][2],
+          .out_c = cases[i][3], .kernel = cases[i][4], .stride = cases[i][5],
+          .pad = cases[i][6], .relu = cases[i][7],
+          .out_c_offset = cases[i][8], .out_c_total = cases[i][9],
+        };
+
+        check_shape (s, accumulate, rand);
+      }
+  g_rand_free (rand);
+}
+
+/* <conv (x), y> = <x, conv_backward (y)> without ReLU and bias: the
+ * backward pass is the forward pass's transpose. */
+static void
+test_adjoint (void)
+{
+  NsConvShape s = { .in_c = 6, .in_h = 19, .in_w = 14, .out_c = 10,
+                    .kernel = 3, .stride = 2, .pad = 1 };
+  GRand      *rand = g_rand_new_with_seed (7);
+  gsize       n_in, n_out, n_w;
+  float      *x, *y, *w, *zero, *fx, *by;
+  NsVkBuffer  b_x, b_w, b_zero, b_fx, b_y, b_by;
+  NsVkCommands commands;
+  GError     *error = NULL;
+  double      left = 0.0, right = 0.0;
+
+  g_assert_true (ns_op_conv2d_shape_finish (&s));
+  n_in = (gsize) s.in_c * s.in_h * s.in_w;
+  n_out = (gsize) s.out_c * s.out_h * s.out_w;
+  n_w = ns_op_conv2d_weights_size (&s);
+  x = g_new (float, n_in); y = g_new (float, n_out); w = g_new (float, n_w);
+  zero = g_new0 (float, s.out_c); fx = g_new (float, n_out);
+  by = g_new (float, n_in);
+  ns_test_fill_random (rand, x, n_in, -1.0f, 1.0f);
+  ns_test_fill_random (rand, y, n_out, -1.0f, 1.0f);
+  ns_test_fill_random (rand, w, n_w, -1.0f, 1.0f);
+
+  ns_test_buffer_init (ctx, &b_x, x, n_in);
+  ns_test_buffer_init (ctx, &b_w, w, n_w);
+  ns_test_buffer_init (ctx, &b_zero, zero, s.out_c);
+  ns_test_buffer_init (ctx, &b_fx, NULL, n_out);
+  ns_test_buffer_init (ctx, &b_y, y, n_out);
+  ns_test_buffer_init (ctx, &b_by, NULL, n_in);
+  ns_test_commands_begin (ctx, &commands, 2);
+  g_assert_true (ns_op_conv2d_record (&kernels, &commands, &s, &b_x, &b_w,
+                                      &b_zero, &b_fx, &error));
+  g_assert_true (ns_op_conv2d_backward_record (&kernels, &commands, &s, &b_y,
+                                               &b_fx, &b_w, &b_by, FALSE,
+                                               &error));
+  g_assert_no_error (error);
+  ns_test_commands_run (ctx, &commands);
+  ns_test_buffer_read (ctx, &b_fx, fx, n_out);
+  ns_test_buffer_read (ctx, &b_by, by, n_in);
+
+  for (gsize i = 0; i < n_out; i++)
+    left += (double) fx[i] * y[i];
+  for (gsize i = 0; i < n_in; i++)
+    right += (double) x[i] * by[i];
+  if (fabs (left - right) > 1e-4 * MAX (fabs (left), 1.0))
+    g_error ("adjoint: <conv x, y> = %g but <x, conv_backward y> = %g",
+             left, right);
+
+  ns_vk_buffer_free (ctx, &b_x); ns_vk_buffer_free (ctx, &b_w);
+  ns_vk_buffer_free (ctx, &b_zero); ns_vk_buffer_free (ctx, &b_fx);
+  ns_vk_buffer_free (ctx, &b_y); ns_vk_buffer_free (ctx, &b_by);
+  g_free (x); g_free (y); g_free (w); g_free (zero); g_free (fx); g_free (by);
+  g_rand_free (rand);
+}
+
+int
+main (int argc, char **argv)
+{
+  int status;
+
+  ctx = ns_test_context_new ();
+  ns_kernels_init (&kernels, ctx);
+  g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/vk/conv/shapes", test_shapes);
+  g_test_add_func ("/vk/conv/adjoint", test_adjoint);
+  status = g_test_run ();
+  ns_kernels_free (&kernels);
+  ns_test_context_free (ctx);
+
+  return status;
+}
