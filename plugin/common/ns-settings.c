@@ -33,6 +33,7 @@ ns_settings_get (void)
       settings.device        = env_string ("NEURAL_STYLE_DEVICE");
       settings.vk_validation = env_flag ("NEURAL_STYLE_VK_VALIDATION");
       settings.weights_dir   = env_string ("NEURAL_STYLE_WEIGHTS");
+      settings.profile       = env_flag ("NEURAL_STYLE_PROFILE");
       g_once_init_leave (&initialised, 1);
     }
 

@@ -16,6 +16,10 @@ typedef struct
    * count every message it sends (the tests fail on any). */
   gboolean    vk_validation;
 
+  /* NEURAL_STYLE_PROFILE=1: time every dispatch with timestamp queries
+   * and report the time per shader when the device is closed. */
+  gboolean    profile;
+
   /* NEURAL_STYLE_WEIGHTS: a folder searched for weights files before the
    * user's and the system's data folders; NULL when unset. */
   const char *weights_dir;

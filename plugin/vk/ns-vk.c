@@ -28,6 +28,9 @@ struct _NsVkContext
   VkCommandPool              command_pool;
   VkFence                    fence;
   guint                      n_validation_messages;
+  gboolean                   profile;
+  double                     profile_seconds[NS_N_SHADERS];
+  guint64                    profile_counts[NS_N_SHADERS];
 };
 
 typedef struct
@@ -514,6 +517,7 @@ ns_vk_context_new (const char  *device_request,
     goto fail;
 
   ctx->physical = physical[chosen];
+  ctx->profile = ns_settings_get ()->profile;
   g_clear_pointer (&physical, g_free);
   device_properties_read (ctx);
   compute_queue_family (ctx->physical, &ctx->queue_family);
@@ -532,12 +536,31 @@ fail:
   return NULL;
 }
 
+static void
+profile_report (NsVkContext *ctx)
+{
+  double total = 0.0;
+
+  for (guint i = 0; i < NS_N_SHADERS; i++)
+    total += ctx->profile_seconds[i];
+  g_message ("Profile on %s: %.3f s in shaders", ctx->properties.deviceName,
+             total);
+  for (guint i = 0; i < NS_N_SHADERS; i++)
+    if (ctx->profile_counts[i] > 0)
+      g_message ("  %-20s %9.3f s %5.1f %% %8" G_GUINT64_FORMAT " dispatches",
+                 shader_codes[i].name, ctx->profile_seconds[i],
+                 100.0 * ctx->profile_seconds[i] / MAX (total, 1e-12),
+                 ctx->profile_counts[i]);
+}
+
 void
 ns_vk_context_free (NsVkContext *ctx)
 {
   if (ctx == NULL)
     return;
 
+  if (ctx->profile)
+    profile_report (ctx);
   if (ctx->device != VK_NULL_HANDLE)
     {
       vkDeviceWaitIdle (ctx->device);
@@ -595,6 +618,19 @@ VkDevice
 ns_vk_context_get_device (NsVkContext *ctx)
 {
   return ctx->device;
+}
+
+gboolean
+ns_vk_context_get_profile (NsVkContext *ctx,
+                           double      *seconds,
+                           guint64     *counts)
+{
+  if (!ctx->profile)
+    return FALSE;
+  memcpy (seconds, ctx->profile_seconds, sizeof ctx->profile_seconds);
+  memcpy (counts, ctx->profile_counts, sizeof ctx->profile_counts);
+
+  return TRUE;
 }
 
 /* Buffers. */
@@ -1104,8 +1140,21 @@ ns_vk_commands_init (NsVkContext   *ctx,
     .commandBufferCount = 1,
   };
 
+  VkQueryPoolCreateInfo query_info = {
+    .sType = VK_STRUCTURE_TYPE_QUERY_POOL_CREATE_INFO,
+    .queryType = VK_QUERY_TYPE_TIMESTAMP,
+    .queryCount = 2 * MAX (max_dispatches, 1),
+  };
+
   memset (commands, 0, sizeof *commands);
   commands->n_sets = pool_info.maxSets;
+  if (ctx->profile &&
+      !ns_vk_check (vkCreateQueryPool (ctx->device, &query_info, NULL,
+                                       &commands->queries),
+                    "vkCreateQueryPool", "profiling", error))
+    return FALSE;
+  commands->query_shaders = ctx->profile ?
+                            g_new0 (NsShaderId, pool_info.maxSets) : NULL;
   if (!ns_vk_check (vkCreateDescriptorPool (ctx->device, &pool_info, NULL,
                                             &commands->descriptor_pool),
                     "vkCreateDescriptorPool", "recorded commands", error) ||
@@ -1129,6 +1178,9 @@ ns_vk_commands_free (NsVkContext  *ctx,
                           &commands->command_buffer);
   if (commands->descriptor_pool != VK_NULL_HANDLE)
     vkDestroyDescriptorPool (ctx->device, commands->descriptor_pool, NULL);
+  if (commands->queries != VK_NULL_HANDLE)
+    vkDestroyQueryPool (ctx->device, commands->queries, NULL);
+  g_free (commands->query_shaders);
   memset (commands, 0, sizeof *commands);
 }
 
@@ -1149,6 +1201,9 @@ ns_vk_commands_begin (NsVkContext   *ctx,
     return FALSE;
   commands->n_used = 0;
   commands->recording = TRUE;
+  if (commands->queries != VK_NULL_HANDLE)
+    vkCmdResetQueryPool (commands->command_buffer, commands->queries, 0,
+                         2 * commands->n_sets);
 
   return TRUE;
 }
@@ -1236,6 +1291,14 @@ ns_vk_commands_dispatch (NsVkContext         *ctx,
   if (!descriptor_set_write (ctx, commands, pipeline, buffers, &set, error))
     return FALSE;
 
+  if (commands->queries != VK_NULL_HANDLE)
+    {
+      guint slot = commands->n_used - 1;
+
+      commands->query_shaders[slot] = pipeline->shader;
+      vkCmdWriteTimestamp (cb, VK_PIPELINE_STAGE_TOP_OF_PIPE_BIT,
+                           commands->queries, 2 * slot);
+    }
   vkCmdBindPipeline (cb, VK_PIPELINE_BIND_POINT_COMPUTE, pipeline->pipeline);
   vkCmdBindDescriptorSets (cb, VK_PIPELINE_BIND_POINT_COMPUTE,
                            pipeline->layout, 0, 1, &set, 0, NULL);
@@ -1243,6 +1306,9 @@ ns_vk_commands_dispatch (NsVkContext         *ctx,
     vkCmdPushConstants (cb, pipeline->layout, VK_SHADER_STAGE_COMPUTE_BIT, 0,
                         pipeline->push_size, push);
   vkCmdDispatch (cb, n_groups[0], n_groups[1], n_groups[2]);
+  if (commands->queries != VK_NULL_HANDLE)
+    vkCmdWriteTimestamp (cb, VK_PIPELINE_STAGE_BOTTOM_OF_PIPE_BIT,
+                         commands->queries, 2 * (commands->n_used - 1) + 1);
   vkCmdPipelineBarrier (cb, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT,
                         VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, 0,
                         1, &barrier, 0, NULL, 0, NULL);
@@ -1302,6 +1368,30 @@ ns_vk_commands_end (NsVkContext   *ctx,
                       "vkEndCommandBuffer", "recorded commands", error);
 }
 
+/* Adds the time of each dispatch of the last submission to its shader. */
+static void
+profile_collect (NsVkContext  *ctx,
+                 NsVkCommands *commands)
+{
+  guint64 *stamps = g_new (guint64, 2 * commands->n_used);
+  double   period = ctx->properties.limits.timestampPeriod * 1e-9;
+
+  if (vkGetQueryPoolResults (ctx->device, commands->queries, 0,
+                             2 * commands->n_used,
+                             2 * commands->n_used * sizeof (guint64), stamps,
+                             sizeof (guint64), VK_QUERY_RESULT_64_BIT)
+      == VK_SUCCESS)
+    for (guint i = 0; i < commands->n_used; i++)
+      {
+        NsShaderId shader = commands->query_shaders[i];
+
+        ctx->profile_seconds[shader] += (stamps[2 * i + 1] - stamps[2 * i]) *
+                                        period;
+        ctx->profile_counts[shader]++;
+      }
+  g_free (stamps);
+}
+
 gboolean
 ns_vk_commands_submit (NsVkContext   *ctx,
                        NsVkCommands  *commands,
@@ -1314,7 +1404,12 @@ ns_vk_commands_submit (NsVkContext   *ctx,
       return FALSE;
     }
 
-  return submit_and_wait (ctx, commands->command_buffer, error);
+  if (!submit_and_wait (ctx, commands->command_buffer, error))
+    return FALSE;
+  if (commands->queries != VK_NULL_HANDLE && commands->n_used > 0)
+    profile_collect (ctx, commands);
+
+  return TRUE;
 }
 
 gboolean

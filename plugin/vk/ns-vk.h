@@ -55,6 +55,8 @@ typedef struct
   guint            n_sets;     /* descriptor sets the pool was sized for */
   guint            n_used;
   gboolean         recording;
+  VkQueryPool      queries;    /* profiling: two timestamps per dispatch */
+  NsShaderId      *query_shaders;
 } NsVkCommands;
 
 /* Devices. */
@@ -70,6 +72,12 @@ const VkPhysicalDeviceLimits *
 VkDeviceSize        ns_vk_context_get_heap_size (NsVkContext      *ctx);
 guint               ns_vk_context_get_n_validation_messages (NsVkContext *ctx);
 VkDevice            ns_vk_context_get_device    (NsVkContext      *ctx);
+
+/* With NEURAL_STYLE_PROFILE set: seconds spent in each shader so far and
+ * how many dispatches ran; FALSE when profiling is off. */
+gboolean            ns_vk_context_get_profile   (NsVkContext      *ctx,
+                                                 double           *seconds,
+                                                 guint64          *counts);
 
 /* Buffers. */
 gboolean            ns_vk_buffer_init           (NsVkContext      *ctx,
