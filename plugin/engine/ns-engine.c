@@ -358,6 +358,28 @@ on_step_done (guint        iteration,
   return TRUE;
 }
 
+/* A style image of one flat colour has no texture to transfer: the run
+ * goes on (the result is finite) but says so. */
+static void
+styles_check (const NsImage *styles,
+              guint          n_styles)
+{
+  for (guint s = 0; s < n_styles; s++)
+    {
+      gsize  n = (gsize) styles[s].width * styles[s].height * 3;
+      double sum = 0.0, sum_squares = 0.0;
+
+      for (gsize i = 0; i < n; i++)
+        {
+          sum += styles[s].pixels[i];
+          sum_squares += (double) styles[s].pixels[i] * styles[s].pixels[i];
+        }
+      if (sum_squares / n - (sum / n) * (sum / n) < 1e-6)
+        g_warning ("Style image %u is one flat colour: it carries no "
+                   "texture, so the result will only shift colours", s + 1);
+    }
+}
+
 static void
 blend_normalise (const float *blend,
                  guint        n_styles,
@@ -526,6 +548,7 @@ ns_engine_run (NsEngine        *engine,
                       error))
     return FALSE;
 
+  styles_check (styles, n_styles);
   blend_normalise (style_blend, n_styles, blend);
   setup = (NsStageSetup) {
     .ctx = engine->ctx,

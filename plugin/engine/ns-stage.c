@@ -231,10 +231,6 @@ style_targets_upload (Stage   *stage,
           target[i] = (float) sums[t][i];
           mean_square += sums[t][i] * sums[t][i] / cc;
         }
-      if (mean_square < 1e-10 && t == 0)
-        g_warning ("The style image has almost no texture at %s: the "
-                   "result will look flat",
-                   stage->net->layers[term->layer].name);
       term->scale = params->style_weight * layer_weight (stage->net, t) /
                     ((double) term->c * term->c * MAX (mean_square, NORM_FLOOR));
       ok = ns_vk_buffer_upload (stage->setup->ctx, &term->target, 0, target,
@@ -589,7 +585,8 @@ iterate (Stage               *stage,
                        "a finite number); try a lower learning rate", t);
           return FALSE;
         }
-      report->step_done (t, want_losses, losses, report->user_data);
+      if (report->step_done != NULL)
+        report->step_done (t, want_losses, losses, report->user_data);
     }
 
   return TRUE;
