@@ -53,6 +53,8 @@
 ; A pixel as a list of 0..255 channel values.
 (define (ns-pixel drw x y) (car (gimp-drawable-get-pixel drw x y)))
 
+(define (ns-rgb p) (list (car p) (cadr p) (caddr p)))
+
 (define (ns-max-diff a b)
   (apply max (map (lambda (u v) (abs (- u v))) a b)))
 
