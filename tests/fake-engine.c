@@ -12,7 +12,7 @@
 
 /* Largest content the fake accepts, pixels, to exercise the "too large"
  * error path. */
-#define FAKE_MAX_PIXELS (4096 * 4096)
+#define FAKE_MAX_PIXELS (1024 * 1024)
 
 struct _NsEngine
 {

@@ -199,9 +199,10 @@ ns_gimp_run (GimpProcedure        *procedure,
       if (g_error_matches (error, NS_ERROR, NS_ERROR_CANCELLED))
         return gimp_procedure_new_return_values (procedure, GIMP_PDB_CANCEL,
                                                  error);
+      error = ns_gimp_error_with_hint (error);
       return gimp_procedure_new_return_values (procedure,
                                                GIMP_PDB_EXECUTION_ERROR,
-                                               ns_gimp_error_with_hint (error));
+                                               error);
     }
 
   if (run_mode != GIMP_RUN_NONINTERACTIVE)
@@ -221,7 +222,8 @@ ns_gimp_create_procedure (GimpPlugIn  *plug_in,
   if (strcmp (name, NS_GIMP_PROCEDURE) != 0)
     return NULL;
 
-  procedure = gimp_image_procedure_new (plug_in, name, GIMP_PDB_PROC_TYPE_PLUGIN,
+  procedure = gimp_image_procedure_new (plug_in, name,
+                                        GIMP_PDB_PROC_TYPE_PLUGIN,
                                         ns_gimp_run, NULL, NULL);
   gimp_procedure_set_image_types (procedure, "RGB*, GRAY*");
   gimp_procedure_set_sensitivity_mask (procedure,

@@ -18,7 +18,7 @@ ns_gimp_style_drawable (GimpImage *image)
   return GIMP_DRAWABLE (layer);
 }
 
-static gboolean
+static void
 ns_gimp_style_read (GimpDrawable *drawable,
                     NsImage      *style)
 {
@@ -29,7 +29,6 @@ ns_gimp_style_read (GimpDrawable *drawable,
   ns_gimp_pixels_read (drawable, &rect, &pixels);
   ns_gimp_pixels_to_image (&pixels, style);
   ns_gimp_pixels_clear (&pixels);
-  return TRUE;
 }
 
 static gboolean
@@ -48,10 +47,10 @@ ns_gimp_style_load_file (GFile    *file,
       const char *why = gimp_pdb_get_last_error (gimp_get_pdb ());
 
       g_set_error (error, NS_ERROR, NS_ERROR_BAD_INPUT,
-                   "Could not read the style image \"%s\": %s", name,
-                   why != NULL && *why != '\0' ? why
-                   : "GIMP cannot open it (missing, unreadable or not an "
-                     "image)");
+                   "Could not read the style image \"%s\" (GIMP's loader "
+                   "says: %s).  The file is damaged, unreadable or not an "
+                   "image: choose another style image.", name,
+                   why != NULL && *why != '\0' ? why : "nothing");
       if (image != NULL)
         gimp_image_delete (image);
       g_free (name);
@@ -69,7 +68,10 @@ ns_gimp_style_load (const NsGimpSettings *settings,
                     GError              **error)
 {
   if (settings->style_layer != NULL)
-    return ns_gimp_style_read (settings->style_layer, style);
+    {
+      ns_gimp_style_read (settings->style_layer, style);
+      return TRUE;
+    }
   return ns_gimp_style_load_file (settings->style_file, style, error);
 }
 

@@ -47,3 +47,16 @@
   '("truncated.jpg"))
 
 (gimp-image-delete c22-img)
+
+; Too large for the (stand-in) device: the figures and what to do.
+(set! c22-img (car (gimp-image-new 1100 1000 RGB)))
+(set! c22-drw (car (gimp-layer-new c22-img "big" 1100 1000 RGB-IMAGE 100
+                                   LAYER-MODE-NORMAL)))
+(gimp-image-insert-layer c22-img c22-drw 0 0)
+(c22-check "c22 too large"
+  (lambda ()
+    (plug-in-neural-style #:run-mode RUN-NONINTERACTIVE #:image c22-img
+                          #:drawables (vector c22-drw)
+                          #:style-file (ns-path "style/brick.png")))
+  '("MiB" "smaller part" "working size"))
+(gimp-image-delete c22-img)

@@ -80,7 +80,8 @@
 ; Checks the new layer's name, size, offsets and type.
 (define (ns-check-layer tag layer name w h x y type)
   (let ((off (gimp-drawable-get-offsets layer)))
-    (ns-check (string-append tag " name") (string=? (car (gimp-item-get-name layer)) name)
+    (ns-check (string-append tag " name")
+              (string=? (car (gimp-item-get-name layer)) name)
               (car (gimp-item-get-name layer)))
     (ns-check (string-append tag " size")
               (and (= (car (gimp-drawable-get-width layer)) w)
