@@ -124,6 +124,13 @@ ns_gimp_pick_drawable (GimpDrawable **drawables,
                            "select one.");
       return NULL;
     }
+  if (! GIMP_IS_LAYER (drawables[0]))
+    {
+      g_set_error_literal (error, NS_ERROR, NS_ERROR_BAD_INPUT,
+                           "Neural Style works on layers, not on channels "
+                           "or masks: select a layer.");
+      return NULL;
+    }
   if (gimp_drawable_is_indexed (drawables[0]))
     {
       g_set_error_literal (error, NS_ERROR, NS_ERROR_BAD_INPUT,

@@ -15,8 +15,10 @@
 
 typedef struct
 {
-  /* Read-only while the worker runs. */
+  /* Read-only while the worker runs; only the worker uses the engine. */
   NsEngine       *engine;
+  char           *device_name;
+  gboolean        is_cpu;
   const NsParams *params;
   const NsImage  *content;
   const NsImage  *style;
@@ -69,14 +71,13 @@ ns_gimp_job_thread (gpointer user_data)
 
 /* "stage 1/3, step 40/200, 1:25 left" */
 static char *
-ns_gimp_job_describe (NsEngine         *engine,
+ns_gimp_job_describe (const NsGimpJob  *job,
                       const NsProgress *p)
 {
   GString *text = g_string_new (NULL);
 
-  g_string_append_printf (text, "Neural Style on %s%s: ",
-                          ns_engine_get_device_name (engine),
-                          ns_engine_is_cpu (engine) ? " (CPU, slow)" : "");
+  g_string_append_printf (text, "Neural Style on %s%s: ", job->device_name,
+                          job->is_cpu ? " (CPU driver, slow)" : "");
   if (p->n_stages > 1)
     g_string_append_printf (text, "stage %u/%u, ", p->stage + 1,
                             p->n_stages);
@@ -109,7 +110,7 @@ ns_gimp_job_show (NsGimpJob *job,
   /* The text changes at most once a second, the bar every poll. */
   if (now - *last_text_us >= G_USEC_PER_SEC)
     {
-      char *text = ns_gimp_job_describe (job->engine, &progress);
+      char *text = ns_gimp_job_describe (job, &progress);
 
       alive = gimp_progress_set_text (text);
       g_free (text);
@@ -151,8 +152,12 @@ ns_gimp_job_start (NsGimpJob            *job,
   if (job->engine == NULL)
     return FALSE;
 
+  job->device_name = g_strdup (ns_engine_get_device_name (job->engine));
+  job->is_cpu = ns_engine_is_cpu (job->engine);
+  g_info ("device: %s%s", job->device_name,
+          job->is_cpu ? " (CPU driver)" : "");
   gimp_progress_set_text_printf ("Neural Style: preparing on %s",
-                                 ns_engine_get_device_name (job->engine));
+                                 job->device_name);
   return ns_engine_prepare (job->engine, job->params, width, height, NULL,
                             error);
 }
@@ -187,6 +192,7 @@ ns_gimp_job_run (const NsGimpSettings *settings,
     }
 
   g_clear_pointer (&job.engine, ns_engine_free);
+  g_free (job.device_name);
   g_object_unref (job.cancellable);
   g_cond_clear (&job.changed);
   g_mutex_clear (&job.lock);

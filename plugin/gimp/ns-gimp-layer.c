@@ -121,21 +121,18 @@ ns_gimp_layer_write (GimpLayer   *layer,
   gimp_drawable_update (drawable, 0, 0, rect.width, rect.height);
 }
 
-/* Above @drawable in its layer group; at the top for other drawables. */
+/* Directly above @drawable, in the same layer group. */
 static gboolean
 ns_gimp_layer_place (GimpImage    *image,
                      GimpDrawable *drawable,
                      GimpLayer    *layer)
 {
-  GimpLayer *parent = NULL;
-  gint       position = 0;
+  GimpItem *parent = gimp_item_get_parent (GIMP_ITEM (drawable));
+  gint      position = gimp_image_get_item_position (image,
+                                                     GIMP_ITEM (drawable));
 
-  if (GIMP_IS_LAYER (drawable))
-    {
-      parent = GIMP_LAYER (gimp_item_get_parent (GIMP_ITEM (drawable)));
-      position = gimp_image_get_item_position (image, GIMP_ITEM (drawable));
-    }
-  return gimp_image_insert_layer (image, layer, parent, position);
+  return gimp_image_insert_layer (image, layer, GIMP_LAYER (parent),
+                                  position);
 }
 
 static gboolean

@@ -15,12 +15,13 @@
                                #:style-file
                                (ns-path "style/starry_night.jpg"))))
   (ns-check "c14 defaults only" (= (ns-n-layers img) 2))
-  ; C15: named arguments, then save the styled layer alone.
+  ; C15: named arguments (enough steps for the progress loop to poll a
+  ; few times), then save the styled layer alone.
   (let ((layer (car (plug-in-neural-style
                       #:run-mode RUN-NONINTERACTIVE
                       #:image img #:drawables (vector drw)
                       #:style-file (ns-path "style/the_scream.jpg")
-                      #:net "squeezenet" #:strength 0.8 #:iterations 3
+                      #:net "squeezenet" #:strength 0.8 #:iterations 1500
                       #:size 0 #:seed 42 #:preserve-colors FALSE))))
     (ns-check "c15 new layer directly above the source"
               (equal? (ns-layers img) (list first layer drw))

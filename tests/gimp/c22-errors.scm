@@ -46,6 +46,16 @@
                           #:style-file (ns-path "odd/truncated.jpg")))
   '("truncated.jpg"))
 
+(let ((mask (car (gimp-layer-create-mask c22-drw ADD-MASK-WHITE))))
+  (gimp-layer-add-mask c22-drw mask)
+  (c22-check "c22 mask, not a layer"
+    (lambda ()
+      (plug-in-neural-style #:run-mode RUN-NONINTERACTIVE #:image c22-img
+                            #:drawables (vector mask)
+                            #:style-file (ns-path "style/brick.png")))
+    '("works on layers"))
+  (gimp-layer-remove-mask c22-drw MASK-DISCARD))
+
 (gimp-image-delete c22-img)
 
 ; Too large for the (stand-in) device: the figures and what to do.
