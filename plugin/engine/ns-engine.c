@@ -157,8 +157,10 @@ typedef struct
   guint        style_long;               /* largest style long side */
 } Schedule;
 
-/* Images smaller than this on a side have no texture to speak of. */
-#define SMALLEST_SIDE 3
+/* An image narrower than this has no texture to speak of; smaller than the
+ * network needs, but not than this, it is mirrored out to the network's
+ * minimum and cropped back. */
+#define SMALLEST_SIDE 2
 
 static gboolean
 schedule_make (const NsParams *params,
@@ -179,9 +181,10 @@ schedule_make (const NsParams *params,
   if (MIN (content_width, content_height) < SMALLEST_SIDE)
     {
       g_set_error (error, NS_ERROR, NS_ERROR_BAD_INPUT,
-                   "An image of %u x %u pixels is too small to stylise: both "
-                   "sides must be at least %u pixels",
-                   content_width, content_height, SMALLEST_SIDE);
+                   "An image of %u x %u pixels is too small to stylise: the "
+                   "minimum is %u x %u pixels",
+                   content_width, content_height, SMALLEST_SIDE,
+                   SMALLEST_SIDE);
       return FALSE;
     }
 

@@ -212,8 +212,8 @@ ns_graph_plan (const NsNet *net,
           guint minimum = ns_net_min_size (net, n_nodes - 1);
 
           g_set_error (error, NS_ERROR, NS_ERROR_BAD_INPUT,
-                       "An image of %u x %u pixels is too small for %s: both "
-                       "sides must be at least %u pixels",
+                       "An image of %u x %u pixels is too small for %s: the "
+                       "minimum is %u pixels a side",
                        width, height, net->title, minimum);
           return FALSE;
         }
