@@ -39,9 +39,9 @@ static const NsGimpNumberArg ns_gimp_number_args[] = {
     "Optimisation steps at each stage; 0: the network's default",
     TRUE, 0, 100000, 0 },
   { "size", "_Working size",
-    "Long side of the working size in pixels, never above the layer's; "
-    "0: the layer's own size",
-    TRUE, 0, 65536, 0 },
+    "Long side of the working size in pixels, never above the layer's "
+    "(larger takes longer and needs more memory); 0: the layer's own size",
+    TRUE, 0, 65536, 512 },
   { "stages", "Sta_ges",
     "Coarse-to-fine stages, each twice the size of the one before; 0: the "
     "network's default",
