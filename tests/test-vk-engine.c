@@ -288,6 +288,55 @@ test_degenerate (void)
   g_rand_free (rand);
 }
 
+static gboolean
+cancel_later (gpointer data)
+{
+  g_cancellable_cancel (data);
+  return G_SOURCE_REMOVE;
+}
+
+static gpointer
+cancel_thread (gpointer data)
+{
+  g_usleep (200 * 1000);
+  cancel_later (data);
+  return NULL;
+}
+
+/* Cancelling stops a long run promptly with NS_ERROR_CANCELLED. */
+static void
+test_cancel (void)
+{
+  GRand        *rand = g_rand_new_with_seed (8);
+  NsWeights    *weights = tiny_weights (rand);
+  GCancellable *cancellable = g_cancellable_new ();
+  Fixture       f;
+  NsImage       image;
+  GError       *error = NULL;
+  NsStageReport report = { NULL, NULL };
+  GThread      *thread;
+  gint64        start;
+
+  fixture_init (&f, weights, 16, 16, rand);
+  f.params.iterations = 1000000;
+  fixture_stage (&f);
+  ns_image_resize (&f.content, 16, 16, &image);
+  thread = g_thread_new ("cancel", cancel_thread, cancellable);
+  start = g_get_monotonic_time ();
+  g_assert_false (ns_stage_optimise (f.stage, &image, &report, cancellable,
+                                     &error));
+  g_assert_error (error, NS_ERROR, NS_ERROR_CANCELLED);
+  g_assert_cmpint (g_get_monotonic_time () - start, <, 1200 * 1000);
+  g_thread_join (thread);
+
+  g_clear_error (&error);
+  g_object_unref (cancellable);
+  ns_image_clear (&image);
+  fixture_clear (&f);
+  ns_weights_free (weights);
+  g_rand_free (rand);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -299,6 +348,7 @@ main (int argc, char **argv)
   g_test_add_func ("/vk/engine/gradient", test_gradient);
   g_test_add_func ("/vk/engine/descent", test_descent);
   g_test_add_func ("/vk/engine/degenerate", test_degenerate);
+  g_test_add_func ("/vk/engine/cancel", test_cancel);
   status = g_test_run ();
   ns_kernels_free (&kernels);
   ns_test_context_free (ctx);

@@ -11,9 +11,11 @@
 #include "ns-stage.h"
 #include "ns-weights.h"
 
-/* Work per submission: about 0.2 s on a CPU driver, far less on a GPU. */
-#define SEGMENT_FLOPS_CPU 4e9
-#define SEGMENT_FLOPS_GPU 2e11
+/* Work per submission: a fraction of a second on a CPU driver, a few
+ * milliseconds on a GPU; cancellation is checked between submissions and
+ * no single one comes near a driver's watchdog. */
+#define SEGMENT_FLOPS_CPU 5e8
+#define SEGMENT_FLOPS_GPU 2e10
 
 /* Share of the device heap a plan may use; the rest stays for the driver,
  * the desktop and, on a CPU driver, everything else in memory. */
