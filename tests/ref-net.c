@@ -138,8 +138,10 @@ pool_window (const float *plane,
              guint        y,
              guint        x)
 {
-  int   y0 = (int) (y * stride) - (int) pad, x0 = (int) (x * stride) - (int) pad;
-  int   y1 = MIN (y0 + (int) kernel, (int) h), x1 = MIN (x0 + (int) kernel, (int) w);
+  int   y0 = (int) (y * stride) - (int) pad;
+  int   x0 = (int) (x * stride) - (int) pad;
+  int   y1 = MIN (y0 + (int) kernel, (int) h);
+  int   x1 = MIN (x0 + (int) kernel, (int) w);
   float best = -FLT_MAX, sum = 0.0f;
   guint count = 0;
 
