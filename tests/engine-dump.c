@@ -109,7 +109,8 @@ dump (char **argv,
   if (net == NULL || !image_read (argv[1], &content, error) ||
       !image_read (argv[2], &style, error) ||
       (ctx = ns_vk_context_new (NULL, error)) == NULL ||
-      (weights = ns_weights_load (net, weights_path, error)) == NULL)
+      (weights = ns_weights_load (net, weights_path, ns_stage_n_nodes (net),
+                                  error)) == NULL)
     goto out;
   ns_kernels_init (&kernels, ctx);
   {

@@ -39,6 +39,7 @@ static const NsNet tiny_net = {
   .style_layer_weights = tiny_style_weights,
   .n_style_layers = G_N_ELEMENTS (tiny_style),
   .weight_files = tiny_files,
+  .n_feature_layers = G_N_ELEMENTS (tiny_layers),
 };
 
 static NsVkContext *ctx;
@@ -47,27 +48,18 @@ static NsKernels    kernels;
 static NsWeights *
 tiny_weights (GRand *rand)
 {
-  float     *w[G_N_ELEMENTS (tiny_layers)] = { NULL };
-  float     *b[G_N_ELEMENTS (tiny_layers)] = { NULL };
-  NsWeights *weights;
+  NsWeights *weights = ns_weights_new (&tiny_net, tiny_net.n_layers);
 
-  for (guint i = 0; i < tiny_net.n_layers; i++)
-    if (tiny_layers[i].kind == NS_LAYER_CONV)
-      {
-        gsize n = ns_weights_weight_size (&tiny_net, i);
-
-        w[i] = g_new (float, n);
-        b[i] = g_new (float, tiny_layers[i].out_channels);
-        ns_test_fill_random (rand, w[i], n, -0.6f, 0.6f);
-        ns_test_fill_random (rand, b[i], tiny_layers[i].out_channels,
-                             0.0f, 0.2f);
-      }
-  weights = ns_weights_new_from_data (&tiny_net, (const float * const *) w,
-                                      (const float * const *) b);
   for (guint i = 0; i < tiny_net.n_layers; i++)
     {
-      g_free (w[i]);
-      g_free (b[i]);
+      NsConvWeights *conv = &weights->convs[i];
+
+      if (tiny_layers[i].kind != NS_LAYER_CONV)
+        continue;
+      ns_test_fill_random (rand, conv->weight,
+                           (gsize) conv->out_channels * conv->in_channels *
+                           conv->kernel * conv->kernel, -0.6f, 0.6f);
+      ns_test_fill_random (rand, conv->bias, conv->out_channels, 0.0f, 0.2f);
     }
 
   return weights;

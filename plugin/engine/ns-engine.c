@@ -273,7 +273,12 @@ weights_load (NsEngine     *engine,
     {
       g_clear_pointer (&engine->weights, ns_weights_free);
       g_clear_pointer (&engine->weights_key, g_free);
-      engine->weights = ns_weights_load (net, path, error);
+      char *found = ns_weights_find (net, path, error);
+
+      engine->weights = found != NULL ?
+                        ns_weights_load (net, found, ns_stage_n_nodes (net),
+                                         error) : NULL;
+      g_free (found);
       if (engine->weights == NULL)
         {
           g_free (key);

@@ -108,8 +108,8 @@ conv_weights_upload (NsVkContext    *ctx,
     .stride = layer->stride,
     .pad = layer->pad,
   };
-  const float   *w = ns_weights_get_weight (host, index);
-  const float   *b = ns_weights_get_bias (host, index);
+  const float   *w = host->convs[index].weight;
+  const float   *b = host->convs[index].bias;
   gsize          n = ns_op_conv2d_weights_size (&shape);
   float         *packed = g_new (float, n);
   gboolean       ok;
@@ -146,7 +146,7 @@ ns_graph_weights_upload (NsVkContext     *ctx,
                          NsGraphWeights  *weights,
                          GError         **error)
 {
-  const NsNet *net = ns_weights_get_net (host);
+  const NsNet *net = host->net;
 
   memset (weights, 0, sizeof *weights);
   weights->net = net;
@@ -154,6 +154,14 @@ ns_graph_weights_upload (NsVkContext     *ctx,
   weights->weights_back = g_new0 (NsVkBuffer, net->n_layers);
   weights->bias = g_new0 (NsVkBuffer, net->n_layers);
 
+  if (n_layers > host->n_layers)
+    {
+      g_set_error (error, NS_ERROR, NS_ERROR_WEIGHTS,
+                   "The weights hold %u layers of %s; %u are needed",
+                   host->n_layers, net->title, n_layers);
+      ns_graph_weights_clear (ctx, weights);
+      return FALSE;
+    }
   for (guint i = 0; i < n_layers; i++)
     if (net->layers[i].kind == NS_LAYER_CONV &&
         !conv_weights_upload (ctx, net, host, i, weights, error))

@@ -44,6 +44,11 @@ typedef struct
   const NsLayer  *layers;
   guint           n_layers;
 
+  /* Layers [0, n_feature_layers) are the feature extractor the losses may
+   * read; later ones (SqueezeNet's classifier) serve the tests only and
+   * are left out of the compact weights files. */
+  guint           n_feature_layers;
+
   /* Input convention: the engine's pixels are RGB in 0..1; the network
    * sees channel c (in its own order, BGR when @bgr) as
    *   (value * range - mean[c]) / std[c]. */
@@ -58,8 +63,13 @@ typedef struct
   const float    *style_layer_weights;
   guint           n_style_layers;
 
-  /* File names the weights search looks for, in order of preference. */
+  /* File names the weights search looks for, in order of preference,
+   * NULL-terminated. */
   const char    **weight_files;
+
+  /* TRUE when the weights may also come as a Deep Compression .net file
+   * (Han et al.), which lists every conv layer of the table in order. */
+  gboolean        deep_compression;
 } NsNet;
 
 /* The built-in networks, NULL-terminated. */
@@ -82,6 +92,9 @@ guint                ns_net_layer_channels   (const NsNet  *net,
 guint                ns_net_layer_out_size   (const NsNet  *net,
                                               int           index,
                                               guint         n);
+
+/* Index of the last layer that a loss reads (content or style). */
+int                  ns_net_last_loss_layer  (const NsNet  *net);
 
 /* The smallest image side for which every layer up to @last_layer has an
  * output of at least one pixel. */
