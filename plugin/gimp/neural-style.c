@@ -85,6 +85,7 @@ ns_gimp_dialog (GimpProcedure       *procedure,
                 GimpProcedureConfig *config)
 {
   GtkWidget *dialog;
+  GtkWidget *intro;
   gboolean   run;
 
   gimp_ui_init (NS_GIMP_BINARY);
@@ -103,8 +104,19 @@ ns_gimp_dialog (GimpProcedure       *procedure,
   gimp_procedure_dialog_fill_expander (GIMP_PROCEDURE_DIALOG (dialog),
                                        "advanced-expander", "advanced-label",
                                        FALSE, "advanced-box");
+  intro = gimp_procedure_dialog_get_label (GIMP_PROCEDURE_DIALOG (dialog),
+                                   "intro",
+                                   "Repaints the layer, or the selection, in "
+                                   "the style of a painting and adds the "
+                                   "result as a new layer. Seconds on a GPU, "
+                                   "minutes on the CPU.", FALSE, FALSE);
+  gtk_label_set_line_wrap (GTK_LABEL (intro), TRUE);
+  gtk_label_set_max_width_chars (GTK_LABEL (intro), 48);
+  gtk_label_set_xalign (GTK_LABEL (intro), 0.0);
+  gimp_procedure_dialog_get_scale_entry (GIMP_PROCEDURE_DIALOG (dialog),
+                                         "strength", 1.0);
   gimp_procedure_dialog_fill (GIMP_PROCEDURE_DIALOG (dialog),
-                              "style-file", "style-layer", "net",
+                              "intro", "style-file", "style-layer", "net",
                               "strength", "advanced-expander", NULL);
 
   run = gimp_procedure_dialog_run (GIMP_PROCEDURE_DIALOG (dialog));

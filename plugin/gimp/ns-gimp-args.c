@@ -19,34 +19,34 @@ typedef struct
 } NsGimpNumberArg;
 
 static const NsGimpNumberArg ns_gimp_number_args[] = {
-  { "strength", "St_rength",
+  { "strength", "S_trength",
     "Balance of style against content, 0..1: the style weight is "
     "multiplied by 100^(2 strength - 1), so 0.5 keeps the network's "
     "balance, 0 shows mostly the content, 1 mostly the style",
     FALSE, 0.0, 1.0, 0.5 },
-  { "content-weight", "_Content weight",
+  { "content-weight", "Content _weight",
     "Weight of the content loss; -1: the network's default",
     FALSE, -1.0, 1e9, -1.0 },
-  { "style-weight", "St_yle weight",
+  { "style-weight", "Style wei_ght",
     "Weight of the style loss before the strength is applied; -1: the "
     "network's default",
     FALSE, -1.0, 1e12, -1.0 },
-  { "tv-weight", "_Smoothness weight",
+  { "tv-weight", "S_moothness weight",
     "Weight of the total-variation loss (removes speckle); 0: none; -1: "
     "the network's default",
     FALSE, -1.0, 1e9, -1.0 },
-  { "iterations", "_Iterations",
+  { "iterations", "It_erations",
     "Optimisation steps at each stage; 0: the network's default",
     TRUE, 0, 100000, 0 },
-  { "size", "_Working size",
+  { "size", "Wor_king size",
     "Long side of the working size in pixels, never above the layer's "
     "(larger takes longer and needs more memory); 0: the layer's own size",
     TRUE, 0, 65536, 512 },
-  { "stages", "Sta_ges",
+  { "stages", "Coarse-to-fine _passes",
     "Coarse-to-fine stages, each twice the size of the one before; 0: the "
     "network's default",
     TRUE, 0, NS_MAX_STAGES, 0 },
-  { "style-scale", "Style s_cale",
+  { "style-scale", "Style si_ze",
     "Size of the style image relative to the working size; 0: the "
     "network's default",
     FALSE, 0.0, 8.0, 0.0 },
@@ -83,7 +83,7 @@ ns_gimp_args_add (GimpProcedure *procedure)
                                     GIMP_FILE_CHOOSER_ACTION_OPEN, TRUE,
                                     NULL, G_PARAM_READWRITE);
   gimp_procedure_add_drawable_argument (procedure, "style-layer",
-                                        "Style _layer",
+                                        "Or a style la_yer",
                                         "A layer of any open image, used "
                                         "instead of the style file when set",
                                         TRUE, G_PARAM_READWRITE);
@@ -99,17 +99,17 @@ ns_gimp_args_add (GimpProcedure *procedure)
                                       "squeezenet", G_PARAM_READWRITE);
   ns_gimp_args_add_numbers (procedure);
   gimp_procedure_add_boolean_argument (procedure, "preserve-colors",
-                                       "_Keep colours",
+                                       "Keep colo_urs",
                                        "Keep the content's colours and "
                                        "transfer only the style's texture",
                                        FALSE, G_PARAM_READWRITE);
-  gimp_procedure_add_string_argument (procedure, "device", "_Device",
+  gimp_procedure_add_string_argument (procedure, "device", "De_vice",
                                       "Vulkan device: an index or part of "
                                       "its name; empty: a GPU before the "
                                       "CPU driver",
                                       "", G_PARAM_READWRITE);
   gimp_procedure_add_file_argument (procedure, "weights-file",
-                                    "_Weights file",
+                                    "Weights _file",
                                     "The network's weights; empty: search "
                                     "NEURAL_STYLE_WEIGHTS and the data "
                                     "folders",
