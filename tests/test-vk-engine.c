@@ -280,6 +280,56 @@ test_degenerate (void)
   g_rand_free (rand);
 }
 
+/* The style targets are the blend-weighted mean of the styles' Gram
+ * matrices: two styles blended 1 : 0 give the first's loss exactly, and
+ * 1 : 1 a different one. */
+static void
+test_style_blend (void)
+{
+  GRand     *rand = g_rand_new_with_seed (9);
+  NsWeights *weights = tiny_weights (rand);
+  Fixture    f;
+  NsImage    styles[2], probe;
+  float      blend[2] = { 1.0f, 0.0f };
+  double     alone[3], mixed[3];
+  GError    *error = NULL;
+
+  fixture_init (&f, weights, 10, 10, rand);
+  image_random (&styles[0], 10, 10, rand);
+  image_random (&styles[1], 12, 9, rand);
+  image_random (&probe, 10, 10, rand);
+
+  /* The first style alone. */
+  f.setup.styles = &styles[0];
+  fixture_stage (&f);
+  g_assert_true (ns_stage_evaluate (f.stage, &probe, alone, NULL, &error));
+  ns_stage_free (f.stage);
+
+  /* Both, weighted 1 : 0. */
+  f.setup.styles = styles;
+  f.setup.style_blend = blend;
+  f.setup.n_styles = 2;
+  fixture_stage (&f);
+  g_assert_true (ns_stage_evaluate (f.stage, &probe, mixed, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_cmpfloat (fabs (alone[1] - mixed[1]), <=, 1e-5 * alone[1]);
+  ns_stage_free (f.stage);
+
+  /* Weighted 1 : 1, the targets move and so does the loss. */
+  blend[0] = blend[1] = 0.5f;
+  fixture_stage (&f);
+  g_assert_true (ns_stage_evaluate (f.stage, &probe, mixed, NULL, &error));
+  g_assert_cmpfloat (fabs (alone[1] - mixed[1]), >, 1e-3 * alone[1]);
+
+  ns_image_clear (&styles[0]);
+  ns_image_clear (&styles[1]);
+  ns_image_clear (&probe);
+  f.setup.styles = NULL;
+  fixture_clear (&f);
+  ns_weights_free (weights);
+  g_rand_free (rand);
+}
+
 static gboolean
 cancel_later (gpointer data)
 {
@@ -341,6 +391,7 @@ main (int argc, char **argv)
   g_test_add_func ("/vk/engine/descent", test_descent);
   g_test_add_func ("/vk/engine/degenerate", test_degenerate);
   g_test_add_func ("/vk/engine/cancel", test_cancel);
+  g_test_add_func ("/vk/engine/style-blend", test_style_blend);
   status = g_test_run ();
   ns_kernels_free (&kernels);
   ns_test_context_free (ctx);
