@@ -220,44 +220,121 @@ schedule_graph_size (const Schedule *schedule,
   *height = MAX (schedule->height[k], schedule->minimum);
 }
 
+/* Device memory of the largest (last) stage of @schedule: all of it, and
+ * the largest single buffer, bytes. */
+static gboolean
+plan_bytes (const Schedule *schedule,
+            float           style_scale,
+            guint64        *total,
+            guint64        *largest,
+            GError        **error)
+{
+  guint k = schedule->n_stages - 1;
+  guint w, h, style_side;
+
+  schedule_graph_size (schedule, k, &w, &h);
+  style_side = MAX ((guint) lround (MAX (w, h) * style_scale),
+                    schedule->minimum);
+  if (!ns_stage_plan (schedule->net, schedule->n_nodes, w, h, style_side,
+                      style_side, total, largest, error))
+    return FALSE;
+  *total += ns_graph_weights_bytes (schedule->net, schedule->n_nodes);
+
+  return TRUE;
+}
+
+static gboolean
+plan_fits (const Schedule *schedule,
+           float           style_scale,
+           guint64         heap,
+           guint64         buffer_range)
+{
+  guint64 total, largest;
+
+  return plan_bytes (schedule, style_scale, &total, &largest, NULL) &&
+         total <= heap && largest <= buffer_range;
+}
+
+/* The largest working size (long side, pixels) whose plan fits, by
+ * bisection between the network's minimum and @params->size; 0 if not
+ * even the minimum fits. */
+static guint
+plan_largest_size (const NsParams *params,
+                   guint           content_width,
+                   guint           content_height,
+                   const Schedule *schedule,
+                   guint64         heap,
+                   guint64         buffer_range)
+{
+  NsParams trial = *params;
+  Schedule smaller;
+  guint    lo = 0, hi = MAX (schedule->width[schedule->n_stages - 1],
+                             schedule->height[schedule->n_stages - 1]);
+
+  /* Invariant: lo fits (or is 0), hi does not. */
+  while (hi - lo > 1)
+    {
+      guint mid = lo + (hi - lo) / 2;
+
+      trial.size = MAX (mid, 1);
+      if (schedule_make (&trial, content_width, content_height, &smaller,
+                         NULL) &&
+          plan_fits (&smaller, params->style_scale, heap, buffer_range))
+        lo = mid;
+      else
+        hi = mid;
+    }
+
+  return lo;
+}
+
+/* Checks the plan of the largest stage against the device's heap (or
+ * NEURAL_STYLE_MEMORY_LIMIT_MB) and its largest storage buffer; a plan
+ * that does not fit fails with the figures and the largest working size
+ * that does fit. */
 static gboolean
 plan_check (NsEngine       *engine,
+            const NsParams *params,
+            guint           content_width,
+            guint           content_height,
             const Schedule *schedule,
-            float           style_scale,
             guint64        *bytes_needed,
             GError        **error)
 {
   const VkPhysicalDeviceLimits *limits = ns_vk_context_get_limits (engine->ctx);
   guint64 heap = (guint64) (ns_vk_context_get_heap_size (engine->ctx) * HEAP_SHARE);
+  guint64 range = limits->maxStorageBufferRange;
   guint64 total = 0, largest = 0;
   guint   k = schedule->n_stages - 1;
-  guint   w, h, style_side;
+  guint   fits;
+  char   *advice;
 
-  /* The last stage is the largest. */
-  schedule_graph_size (schedule, k, &w, &h);
-  style_side = MAX ((guint) lround (MAX (w, h) * style_scale),
-                    schedule->minimum);
-  if (!ns_stage_plan (schedule->net, schedule->n_nodes, w, h, style_side,
-                      style_side, &total, &largest, error))
+  if (!plan_bytes (schedule, params->style_scale, &total, &largest, error))
     return FALSE;
-  total += ns_graph_weights_bytes (schedule->net, schedule->n_nodes);
   if (bytes_needed != NULL)
     *bytes_needed = total;
+  if (total <= heap && largest <= range)
+    return TRUE;
 
-  if (total > heap || largest > limits->maxStorageBufferRange)
-    {
-      g_set_error (error, NS_ERROR, NS_ERROR_OUT_OF_MEMORY,
-                   "Working at %u x %u pixels needs %" G_GUINT64_FORMAT
-                   " MiB of device memory (the largest buffer %" G_GUINT64_FORMAT
-                   " MiB); %s has %" G_GUINT64_FORMAT " MiB for this "
-                   "(buffers up to %u MiB). Choose a smaller working size",
-                   w, h, total >> 20, largest >> 20,
-                   ns_vk_context_get_device_name (engine->ctx), heap >> 20,
-                   limits->maxStorageBufferRange >> 20);
-      return FALSE;
-    }
+  fits = plan_largest_size (params, content_width, content_height, schedule,
+                            heap, range);
+  advice = fits > 0 ?
+    g_strdup_printf ("Choose a working size (long side) of %u pixels or "
+                     "less", fits) :
+    g_strdup ("Not even the smallest working size fits; choose another "
+              "device");
+  g_set_error (error, NS_ERROR, NS_ERROR_OUT_OF_MEMORY,
+               "Working at %u x %u pixels needs %" G_GUINT64_FORMAT " MiB "
+               "of device memory, have %" G_GUINT64_FORMAT " MiB on %s "
+               "(the largest buffer needs %" G_GUINT64_FORMAT " MiB, the "
+               "device allows %" G_GUINT64_FORMAT " MiB). %s",
+               schedule->width[k], schedule->height[k],
+               (total + (1 << 20) - 1) >> 20, heap >> 20,
+               ns_vk_context_get_device_name (engine->ctx),
+               (largest + (1 << 20) - 1) >> 20, range >> 20, advice);
+  g_free (advice);
 
-  return TRUE;
+  return FALSE;
 }
 
 /* The weights file: found, readable and well formed; kept for the run. */
@@ -305,8 +382,8 @@ ns_engine_prepare (NsEngine       *engine,
   return ns_params_validate (params, error) &&
          schedule_make (params, content_width, content_height, &schedule,
                         error) &&
-         plan_check (engine, &schedule, params->style_scale, bytes_needed,
-                     error) &&
+         plan_check (engine, params, content_width, content_height,
+                     &schedule, bytes_needed, error) &&
          weights_load (engine, schedule.net, params->weights_path, error);
 }
 
@@ -369,25 +446,40 @@ on_step_done (guint        iteration,
 }
 
 /* A style image of one flat colour has no texture to transfer: the run
- * goes on (the result is finite) but says so. */
+ * goes on (the result is finite) but says so.  Flat means that every
+ * channel on its own varies by less than 1/1000 of the range (variance
+ * under 1e-6); channels may differ from each other. */
+static gboolean
+style_is_flat (const NsImage *style)
+{
+  gsize n = (gsize) style->width * style->height;
+
+  for (guint c = 0; c < 3; c++)
+    {
+      double sum = 0.0, sum_squares = 0.0;
+
+      for (gsize i = 0; i < n; i++)
+        {
+          double v = style->pixels[i * 3 + c];
+
+          sum += v;
+          sum_squares += v * v;
+        }
+      if (sum_squares / n - (sum / n) * (sum / n) >= 1e-6)
+        return FALSE;
+    }
+
+  return TRUE;
+}
+
 static void
 styles_check (const NsImage *styles,
               guint          n_styles)
 {
   for (guint s = 0; s < n_styles; s++)
-    {
-      gsize  n = (gsize) styles[s].width * styles[s].height * 3;
-      double sum = 0.0, sum_squares = 0.0;
-
-      for (gsize i = 0; i < n; i++)
-        {
-          sum += styles[s].pixels[i];
-          sum_squares += (double) styles[s].pixels[i] * styles[s].pixels[i];
-        }
-      if (sum_squares / n - (sum / n) * (sum / n) < 1e-6)
-        g_warning ("Style image %u is one flat colour: it carries no "
-                   "texture, so the result will only shift colours", s + 1);
-    }
+    if (style_is_flat (&styles[s]))
+      g_warning ("Style image %u is one flat colour: it carries no "
+                 "texture, so the result will only shift colours", s + 1);
 }
 
 static void

@@ -22,6 +22,7 @@ struct _NsVkContext
   VkPhysicalDeviceProperties properties;
   VkPhysicalDeviceMemoryProperties memory;
   VkDeviceSize               max_allocation;  /* bytes, Vulkan 1.1 maintenance3 */
+  VkDeviceSize               heap_size;       /* bytes the plan may count on */
   VkDevice                   device;
   VkQueue                    queue;
   guint32                    queue_family;
@@ -45,6 +46,60 @@ static const NsShaderCode shader_codes[NS_N_SHADERS] = {
 #include "ns-shader-list.h"
 #undef NS_SHADER
 };
+
+/* Fault injection (NEURAL_STYLE_VK_FAULT, or ns_vk_fault_arm): counts the
+ * buffer allocations or the submissions since it was armed. */
+static struct
+{
+  gsize   initialised;
+  NsFault kind;
+  guint   at;      /* 1-based; 0: disarmed */
+  guint   count;
+} fault;
+
+static void
+fault_init (void)
+{
+  if (g_once_init_enter (&fault.initialised))
+    {
+      fault.kind = ns_settings_get ()->vk_fault;
+      fault.at = ns_settings_get ()->vk_fault_at;
+      g_once_init_leave (&fault.initialised, 1);
+    }
+}
+
+void
+ns_vk_fault_arm (NsFault kind,
+                 guint   at)
+{
+  fault_init ();
+  fault.kind = kind;
+  fault.at = at;
+  fault.count = 0;
+}
+
+guint
+ns_vk_fault_count (void)
+{
+  fault_init ();
+  return fault.count;
+}
+
+/* @failure when this is the armed call of @kind, else VK_SUCCESS. */
+static VkResult
+fault_check (NsFault  kind,
+             VkResult failure)
+{
+  fault_init ();
+  if (fault.kind != kind)
+    return VK_SUCCESS;
+  fault.count++;
+  if (fault.count != fault.at)
+    return VK_SUCCESS;
+  g_debug ("Fault injected: %s %u fails", kind == NS_FAULT_ALLOC
+           ? "allocation" : "submission", fault.at);
+  return failure;
+}
 
 static const char *
 vk_result_name (VkResult result)
@@ -426,7 +481,6 @@ ns_vk_list_devices (GArray **devices,
   *devices = NULL;
   if (!instance_create (&ctx, error))
     return FALSE;
-  ctx.messenger = VK_NULL_HANDLE;
   if (!physical_devices_get (ctx.instance, &physical, &n, error))
     {
       ns_vk_context_free (g_memdup2 (&ctx, sizeof ctx));
@@ -483,9 +537,36 @@ device_create (NsVkContext  *ctx,
                       "vkCreateFence", "the submission fence", error);
 }
 
+/* The Vulkan specification's minimum limits (Vulkan 1.1, "Required
+ * Limits"): each reported limit is lowered to it. */
+static void
+limits_lower_to_minimum (VkPhysicalDeviceLimits *limits)
+{
+  limits->maxStorageBufferRange = MIN (limits->maxStorageBufferRange,
+                                       1u << 27);
+  limits->maxComputeWorkGroupInvocations =
+    MIN (limits->maxComputeWorkGroupInvocations, 128);
+  limits->maxComputeWorkGroupSize[0] =
+    MIN (limits->maxComputeWorkGroupSize[0], 128);
+  limits->maxComputeWorkGroupSize[1] =
+    MIN (limits->maxComputeWorkGroupSize[1], 128);
+  limits->maxComputeWorkGroupSize[2] =
+    MIN (limits->maxComputeWorkGroupSize[2], 64);
+  limits->maxComputeSharedMemorySize =
+    MIN (limits->maxComputeSharedMemorySize, 16384);
+  for (guint i = 0; i < 3; i++)
+    limits->maxComputeWorkGroupCount[i] =
+      MIN (limits->maxComputeWorkGroupCount[i], 65535);
+  limits->maxPerStageDescriptorStorageBuffers =
+    MIN (limits->maxPerStageDescriptorStorageBuffers, 4);
+  limits->maxPushConstantsSize = MIN (limits->maxPushConstantsSize, 128);
+}
+
 static void
 device_properties_read (NsVkContext *ctx)
 {
+  const NsSettings *settings = ns_settings_get ();
+
   VkPhysicalDeviceMaintenance3Properties maintenance3 = {
     .sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_MAINTENANCE_3_PROPERTIES,
   };
@@ -498,6 +579,16 @@ device_properties_read (NsVkContext *ctx)
   ctx->properties = properties2.properties;
   ctx->max_allocation = maintenance3.maxMemoryAllocationSize;
   vkGetPhysicalDeviceMemoryProperties (ctx->physical, &ctx->memory);
+  ctx->heap_size = device_local_heap_size (ctx->physical);
+
+  if (settings->vk_limits_minimum)
+    {
+      limits_lower_to_minimum (&ctx->properties.limits);
+      g_info ("Device limits lowered to the Vulkan minimum "
+              "(NEURAL_STYLE_VK_LIMITS)");
+    }
+  if (settings->memory_limit_mb != 0)
+    ctx->heap_size = MIN (ctx->heap_size, settings->memory_limit_mb << 20);
 }
 
 NsVkContext *
@@ -605,7 +696,7 @@ ns_vk_context_get_limits (NsVkContext *ctx)
 VkDeviceSize
 ns_vk_context_get_heap_size (NsVkContext *ctx)
 {
-  return device_local_heap_size (ctx->physical);
+  return ctx->heap_size;
 }
 
 guint
@@ -694,7 +785,10 @@ buffer_create (NsVkContext           *ctx,
       return FALSE;
     }
 
-  if (!ns_vk_check (vkAllocateMemory (ctx->device, &allocate, NULL,
+  if (!ns_vk_check (fault_check (NS_FAULT_ALLOC,
+                                 VK_ERROR_OUT_OF_DEVICE_MEMORY),
+                    "vkAllocateMemory", "a storage buffer", error) ||
+      !ns_vk_check (vkAllocateMemory (ctx->device, &allocate, NULL,
                                       &buffer->memory),
                     "vkAllocateMemory", "a storage buffer", error) ||
       !ns_vk_check (vkBindBufferMemory (ctx->device, buffer->buffer,
@@ -790,6 +884,8 @@ submit_and_wait (NsVkContext      *ctx,
 
   if (!ns_vk_check (vkResetFences (ctx->device, 1, &ctx->fence),
                     "vkResetFences", "the submission fence", error) ||
+      !ns_vk_check (fault_check (NS_FAULT_SUBMIT, VK_ERROR_DEVICE_LOST),
+                    "vkQueueSubmit", "compute work", error) ||
       !ns_vk_check (vkQueueSubmit (ctx->queue, 1, &submit, ctx->fence),
                     "vkQueueSubmit", "compute work", error))
     return FALSE;

@@ -7,6 +7,7 @@
 #include <vulkan/vulkan.h>
 
 #include "ns-error.h"
+#include "ns-settings.h"
 
 G_BEGIN_DECLS
 
@@ -151,6 +152,15 @@ gboolean            ns_vk_run_once              (NsVkContext      *ctx,
                                                  const void       *push,
                                                  const guint32    *n_groups,
                                                  GError          **error);
+
+/* Tests: from now on, the @at-th (1-based) buffer allocation fails with
+ * VK_ERROR_OUT_OF_DEVICE_MEMORY (NS_FAULT_ALLOC) or the @at-th queue
+ * submission with VK_ERROR_DEVICE_LOST (NS_FAULT_SUBMIT); @at 0 only
+ * counts.  NEURAL_STYLE_VK_FAULT arms it at start-up. */
+void                ns_vk_fault_arm             (NsFault           kind,
+                                                 guint             at);
+/* Calls of the armed kind since it was armed. */
+guint               ns_vk_fault_count           (void);
 
 /* Fills @error from a failed VkResult, naming the call and what it was for. */
 gboolean            ns_vk_check                 (VkResult          result,
