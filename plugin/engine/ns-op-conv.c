@@ -4,7 +4,8 @@
 
 #include <string.h>
 
-/* Output channels per invocation of shaders/conv2d_direct.comp. */
+/* Output channels per invocation of shaders/conv2d_direct.comp, input
+ * channels per invocation of conv2d_direct_backward.comp. */
 #define CONV_OUTS 4
 
 /* Mirror shaders/conv_tile.glsl: invocations per workgroup, tile width
@@ -307,7 +308,7 @@ direct_backward_record (NsKernels         *kernels,
   push.accumulate = accumulate ? 1 : 0;
   groups[0] = ns_kernels_groups ((guint64) shape->in_h * shape->in_w,
                                  conv_local_size[0]);
-  groups[1] = shape->in_c;
+  groups[1] = ns_kernels_groups (shape->in_c, CONV_OUTS);
   groups[2] = 1;
 
   return ns_op_dispatch (kernels, commands, NS_SHADER_conv2d_direct_backward,
