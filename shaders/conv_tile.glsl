@@ -11,7 +11,7 @@
 // i % TILE_W, rows ROWS (i / TILE_W) .. + ROWS - 1, all COS channels, in
 // registers.  Input channels go in steps of CIS: the step's input window
 // (TILE_W + k - 1) x (TILE_H + k - 1) per channel and its weights are
-// staged in shared memory (CIS x 18 x 18 + CIS x 9 x COS floats, 12.4 KiB,
+// staged in shared memory (CIS x 18 x 18 + CIS x 9 x COS floats, 14.6 KiB,
 // within the 16 KiB every device has).  Every invocation of a workgroup
 // reads the same weights, so weight reads are broadcasts.
 // Grid: x column tiles, y row tiles, z groups of COS output channels.
@@ -28,7 +28,7 @@
 #define NS_CONV_INVOCATIONS 64
 #define TILE_W 16
 #define ROWS 4
-#define COS 8
+#define COS 16
 
 #define TILE_H (NS_CONV_INVOCATIONS / TILE_W * ROWS)
 #define CIS 8
@@ -75,7 +75,7 @@ ns_conv_stage (uint ci0,
     tile_w[i] = weights[w_base + i];
 }
 
-// Adds the staged channels' products to acc[row][channels 0-3, 4-7].
+// Adds the staged channels' products to acc[row][channel / 4].
 void
 ns_conv_accumulate (uint  n,
                     uint  side_w,
@@ -99,13 +99,13 @@ ns_conv_accumulate (uint  n,
             if (ky >= k)
               break;
             uint wi = ((c * k + ky) * k + kx) * (COS / 4);
-            vec4 w0 = tile_w[wi];
-            vec4 w1 = tile_w[wi + 1];
 
-            for (uint r = 0; r < ROWS; r++)
+            for (uint q = 0; q < COS / 4; q++)
               {
-                acc[r][0] += column[r + ky] * w0;
-                acc[r][1] += column[r + ky] * w1;
+                vec4 w = tile_w[wi + q];
+
+                for (uint r = 0; r < ROWS; r++)
+                  acc[r][q] += column[r + ky] * w;
               }
           }
       }

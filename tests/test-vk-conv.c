@@ -186,7 +186,8 @@ test_shapes (void)
     { 2, 8, 8, 3, 3, 2, 1, 0, 0, 0 },
     { 64 + 3, 6, 5, 33, 3, 1, 1, 1, 0, 0 },
     /* Tiled (stride 1, k <= 3): several tiles each way, the last ones
-     * partial; channel counts past and short of the 8-channel steps. */
+     * partial; channel counts past and short of the 16-channel groups and
+     * the 8-channel steps. */
     { 19, 37, 21, 13, 3, 1, 1, 1, 0, 0 },
     { 9, 18, 33, 17, 3, 1, 0, 0, 0, 0 },
     { 1, 1, 1, 9, 3, 1, 1, 1, 0, 0 },

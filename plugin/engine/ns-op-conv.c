@@ -13,7 +13,7 @@
 #define NS_CONV_TILE_INVOCATIONS 64
 #define NS_CONV_TILE_W           16
 #define NS_CONV_TILE_H           (NS_CONV_TILE_INVOCATIONS / 16 * 4)
-#define NS_CONV_TILE_C           8
+#define NS_CONV_TILE_C           16
 
 /* Flags of NsConvTilePush. */
 enum
@@ -106,7 +106,7 @@ ns_op_conv2d_weights_size (const NsConvShape *shape)
 }
 
 /* Packs w[a][b][ky][kx] ([n_a][n_b][k][k]) as
- * [ceil (n_a / 8)][n_b][k][k][8], zeros past n_a, with the taps flipped
+ * [ceil (n_a / 16)][n_b][k][k][16], zeros past n_a, with the taps flipped
  * when @flip; @transpose reads w as [n_b][n_a][k][k] instead. */
 static void
 pack_tiled (const float *w,
