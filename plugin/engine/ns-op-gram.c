@@ -39,6 +39,12 @@ _Static_assert (sizeof (NsGramBackwardPush) == 16,
 #define GRAM_STEP 16
 static const guint32 gram_local_size[3] = { 16, 8, 1 };
 
+/* shaders/gram_backward.comp: 64 invocations, each holding 4 values of p
+ * for 16 rows. */
+#define GRAM_BACKWARD_COLS (64 * 4)
+#define GRAM_BACKWARD_ROWS 16
+static const guint32 gram_backward_local_size[3] = { 64, 1, 1 };
+
 /* Few channels give few tiles: the sum over p is then split into slices
  * so that about 256 workgroups run, each slice at least 2048 values. */
 static void
@@ -128,8 +134,10 @@ ns_op_gram_backward_record (NsKernels     *kernels,
   NsGramBackwardPush push = {
     .c = c, .n = n, .scale = scale, .accumulate = accumulate ? 1 : 0,
   };
-  guint32            groups[3] = { ns_kernels_groups (n, GRAM_TILE),
-                                   ns_kernels_groups (c, GRAM_TILE), 1 };
+  guint32            groups[3] = {
+    ns_kernels_groups (n, GRAM_BACKWARD_COLS),
+    ns_kernels_groups (c, GRAM_BACKWARD_ROWS), 1
+  };
 
   if (c == 0 || n == 0)
     {
@@ -147,7 +155,15 @@ ns_op_gram_backward_record (NsKernels     *kernels,
                            error))
     return FALSE;
 
+  if (groups[0] > NS_OP_MAX_GROUPS_X)
+    {
+      g_set_error (error, NS_ERROR, NS_ERROR_UNSUPPORTED,
+                   "gram_backward: %u pixels, at most %u", n,
+                   NS_OP_MAX_GROUPS_X * GRAM_BACKWARD_COLS);
+      return FALSE;
+    }
+
   return ns_op_dispatch (kernels, commands, NS_SHADER_gram_backward, buffers,
-                         4, &push, sizeof push, gram_local_size, groups,
-                         error);
+                         4, &push, sizeof push, gram_backward_local_size,
+                         groups, error);
 }
