@@ -34,16 +34,18 @@ typedef struct
 _Static_assert (sizeof (NsGramBackwardPush) == 16,
                 "matches shaders/gram_backward.comp");
 
-/* Tile side, values of p per step and workgroup of the tiled shaders. */
+/* How gram_split counts tiles, and the granule of its slices. */
 #define GRAM_TILE 32
 #define GRAM_STEP 16
-static const guint32 gram_local_size[3] = { 16, 8, 1 };
 
-/* shaders/gram_backward.comp: 64 invocations, each holding 4 values of p
+/* shaders/gram.comp: 64 invocations, each holding one column j for 16
+ * rows; gram_backward.comp: 64 invocations, each holding 4 values of p
  * for 16 rows. */
+#define GRAM_COLS 64
+#define GRAM_ROWS 16
+static const guint32 gram_local_size[3] = { 64, 1, 1 };
 #define GRAM_BACKWARD_COLS (64 * 4)
 #define GRAM_BACKWARD_ROWS 16
-static const guint32 gram_backward_local_size[3] = { 64, 1, 1 };
 
 /* Few channels give few tiles: the sum over p is then split into slices
  * so that about 256 workgroups run, each slice at least 2048 values. */
@@ -83,7 +85,7 @@ ns_op_gram_record (NsKernels     *kernels,
                    GError       **error)
 {
   NsVkBuffer      *buffers[] = { features, gram };
-  guint            slices, chunk, tiles = ns_kernels_groups (c, GRAM_TILE);
+  guint            slices, chunk;
   NsGramPush       push = { .c = c, .n = n };
   NsGramReducePush reduce = { .count = c * c };
   guint32          groups[3];
@@ -103,7 +105,8 @@ ns_op_gram_record (NsKernels     *kernels,
 
   push.chunk = chunk;
   push.scale = (float) (1.0 / ((double) c * n));
-  groups[0] = groups[1] = tiles;
+  groups[0] = ns_kernels_groups (c, GRAM_COLS);
+  groups[1] = ns_kernels_groups (c, GRAM_ROWS);
   groups[2] = slices;
   if (!ns_op_dispatch (kernels, commands, NS_SHADER_gram, buffers, 2, &push,
                        sizeof push, gram_local_size, groups, error))
@@ -164,6 +167,6 @@ ns_op_gram_backward_record (NsKernels     *kernels,
     }
 
   return ns_op_dispatch (kernels, commands, NS_SHADER_gram_backward, buffers,
-                         4, &push, sizeof push, gram_backward_local_size,
+                         4, &push, sizeof push, gram_local_size,
                          groups, error);
 }
