@@ -31,7 +31,7 @@ layout (push_constant) uniform Push
 } pc;
 
 const uint ROWS = 16;    // rows i per workgroup (and per invocation)
-const uint COLS = 4;     // values of p per invocation
+const uint COLS = 1;     // values of p per invocation
 const uint STEP = 64;    // columns j of G - A staged at a time
 
 shared vec4 tile_d[STEP][ROWS / 4];    // [j][i / 4]: G - A

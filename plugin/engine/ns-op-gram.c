@@ -39,12 +39,12 @@ _Static_assert (sizeof (NsGramBackwardPush) == 16,
 #define GRAM_STEP 16
 
 /* shaders/gram.comp: 64 invocations, each holding one column j for 16
- * rows; gram_backward.comp: 64 invocations, each holding 4 values of p
+ * rows; gram_backward.comp: 64 invocations, each holding one value of p
  * for 16 rows. */
 #define GRAM_COLS 64
 #define GRAM_ROWS 16
 static const guint32 gram_local_size[3] = { 64, 1, 1 };
-#define GRAM_BACKWARD_COLS (64 * 4)
+#define GRAM_BACKWARD_COLS (64 * 1)
 #define GRAM_BACKWARD_ROWS 16
 
 /* Few channels give few tiles: the sum over p is then split into slices
