@@ -46,13 +46,18 @@ main ()
   if (x >= pc.out_w)
     return;
 
-  for (uint c = 0; c < COS && co0 + c < pc.out_c; c++)
+  // Constant trip counts with guards, so that acc is indexed by constants.
+  for (uint c = 0; c < COS; c++)
     {
+      if (co0 + c >= pc.out_c)
+        continue;
       float b = bias[co0 + c];
       uint  plane = (pc.out_c_offset + co0 + c) * pc.out_h * pc.out_w;
 
-      for (uint r = 0; r < ROWS && y0 + r < pc.out_h; r++)
+      for (uint r = 0; r < ROWS; r++)
         {
+          if (y0 + r >= pc.out_h)
+            continue;
           float value = acc[r][c / 4][c % 4] + b;
 
           dst[plane + (y0 + r) * pc.out_w + x] =

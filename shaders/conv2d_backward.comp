@@ -53,12 +53,17 @@ main ()
   if (x >= pc.out_w)
     return;
 
-  for (uint c = 0; c < COS && ci0 + c < pc.out_c; c++)
+  // Constant trip counts with guards, so that acc is indexed by constants.
+  for (uint c = 0; c < COS; c++)
     {
+      if (ci0 + c >= pc.out_c)
+        continue;
       uint plane = (ci0 + c) * pc.out_h * pc.out_w;
 
-      for (uint r = 0; r < ROWS && y0 + r < pc.out_h; r++)
+      for (uint r = 0; r < ROWS; r++)
         {
+          if (y0 + r >= pc.out_h)
+            continue;
           uint  here = plane + (y0 + r) * pc.out_w + x;
           float sum = acc[r][c / 4][c % 4];
 

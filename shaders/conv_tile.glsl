@@ -94,20 +94,21 @@ ns_conv_accumulate (uint  n,
 
         for (uint j = 0; j < ROWS + KMAX - 1; j++)
           column[j] = j < ROWS + k - 1 ? tile_src[at + j * side_w] : 0.0;
+        // Constant trip counts with guards: the loops unroll and acc
+        // stays in registers.
         for (uint ky = 0; ky < KMAX; ky++)
-          {
-            if (ky >= k)
-              break;
-            uint wi = ((c * k + ky) * k + kx) * (COS / 4);
+          if (ky < k)
+            {
+              uint wi = ((c * k + ky) * k + kx) * (COS / 4);
 
-            for (uint q = 0; q < COS / 4; q++)
-              {
-                vec4 w = tile_w[wi + q];
+              for (uint q = 0; q < COS / 4; q++)
+                {
+                  vec4 w = tile_w[wi + q];
 
-                for (uint r = 0; r < ROWS; r++)
-                  acc[r][q] += column[r + ky] * w;
-              }
-          }
+                  for (uint r = 0; r < ROWS; r++)
+                    acc[r][q] += column[r + ky] * w;
+                }
+            }
       }
 }
 
