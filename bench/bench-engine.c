@@ -74,7 +74,8 @@ weights_write (const NsNet *net,
       g_string_append_printf (header, "\"%s\": {\"dtype\": \"F32\", "
                               "\"shape\": [%u, %u, %u, %u], \"data_offsets\": "
                               "[%" G_GSIZE_FORMAT ", %" G_GSIZE_FORMAT "]}, ",
-                              layer->weight_name, layer->out_channels, cin, k, k, data->len,
+                              layer->weight_name, layer->out_channels, cin,
+                              k, k, data->len,
                               data->len + n * sizeof (float));
       for (gsize j = 0; j < n; j++)
         {
