@@ -1,77 +1,67 @@
 #version 450
 // SPDX-License-Identifier: GPL-3.0-or-later
-// Convolution forward with bias and optional ReLU:
-//   out[oc_offset + co][y][x] = act (bias[co] + sum over ci, ky, kx of
-//       w[co][ci][ky][kx] in[ci][y s - p + ky][x s - p + kx])
-// (zero outside the input).  Tensors planar float32; weights
-// [Cout][Cin][k][k].  Each invocation computes OUTS output channels of one
-// pixel, so every input value it reads serves OUTS products.
-// Grid: x indexes output pixels (y * out_w + x), y output channel groups
-// of OUTS.  Bindings: 0 in, 1 weights, 2 bias, 3 out.
+// Convolution forward with bias and optional ReLU, stride 1, kernel <= 3,
+// tiled (shaders/conv_tile.glsl):
+//   out[out_c_offset + co][y][x] = act (bias[co] + sum over ci, ky, kx of
+//       w[co][ci][ky][kx] in[ci][y - pad + ky][x - pad + kx])
+// (zero outside the input).  Tensors planar float32 [C][H][W].
+// Grid: x tiles of TILE_W columns, y tiles of TILE_H rows, z groups of COS
+// output channels; NS_CONV_INVOCATIONS invocations per workgroup.
+// Bindings: 0 in, 1 weights (packed, see conv_tile.glsl), 2 bias, 3 out.
+// Push constants: NsConvTilePush (in_c_offset 0, flags NS_CONV_RELU).
 #extension GL_GOOGLE_include_directive : require
 #include "common.glsl"
 
-#define OUTS 4
-
 layout (std430, binding = 0) readonly buffer In { float src[]; };
-layout (std430, binding = 1) readonly buffer Weights { float weights[]; };
+layout (std430, binding = 1) readonly buffer Weights { vec4 weights[]; };
 layout (std430, binding = 2) readonly buffer Bias { float bias[]; };
 layout (std430, binding = 3) writeonly buffer Out { float dst[]; };
 
 layout (push_constant) uniform Push
 {
-  uint in_c, in_h, in_w;
-  uint out_c, out_h, out_w;
-  uint kernel, stride, pad;
-  uint relu;
-  uint out_c_offset, out_c_total;
+  uint in_c, in_h, in_w, in_c_offset;
+  uint out_c, out_h, out_w, out_c_offset;
+  uint kernel, pad, flags, pad_;
 } pc;
+
+#include "conv_tile.glsl"
+
+float
+ns_conv_load (uint index)
+{
+  return src[index];
+}
 
 void
 main ()
 {
-  uint pixel = gl_GlobalInvocationID.x;
-  uint co0 = gl_GlobalInvocationID.y * OUTS;
-  uint plane_out = pc.out_h * pc.out_w;
-  uint plane_in = pc.in_h * pc.in_w;
-  uint k2 = pc.kernel * pc.kernel;
-  float sum[OUTS];
+  uint x = gl_WorkGroupID.x * TILE_W + gl_LocalInvocationIndex % TILE_W;
+  uint y0 = gl_WorkGroupID.y * TILE_H +
+            gl_LocalInvocationIndex / TILE_W * ROWS;
+  uint co0 = gl_WorkGroupID.z * COS;
+  vec4 acc[ROWS][COS / 4];
 
-  if (pixel >= plane_out || co0 >= pc.out_c)
+  // No early return: every invocation takes part in the staging.
+  ns_conv_tile (acc);
+  if (x >= pc.out_w)
     return;
 
-  int oy = int (pixel / pc.out_w);
-  int ox = int (pixel % pc.out_w);
-  int iy0 = oy * int (pc.stride) - int (pc.pad);
-  int ix0 = ox * int (pc.stride) - int (pc.pad);
+  // Constant trip counts with guards, so that acc is indexed by constants.
+  for (uint c = 0; c < COS; c++)
+    {
+      if (co0 + c >= pc.out_c)
+        continue;
+      float b = bias[co0 + c];
+      uint  plane = (pc.out_c_offset + co0 + c) * pc.out_h * pc.out_w;
 
-  for (uint o = 0; o < OUTS; o++)
-    sum[o] = co0 + o < pc.out_c ? bias[co0 + o] : 0.0;
+      for (uint r = 0; r < ROWS; r++)
+        {
+          if (y0 + r >= pc.out_h)
+            continue;
+          float value = acc[r][c / 4][c % 4] + b;
 
-  for (uint ci = 0; ci < pc.in_c; ci++)
-    for (uint ky = 0; ky < pc.kernel; ky++)
-      {
-        int iy = iy0 + int (ky);
-
-        if (iy < 0 || iy >= int (pc.in_h))
-          continue;
-        for (uint kx = 0; kx < pc.kernel; kx++)
-          {
-            int ix = ix0 + int (kx);
-
-            if (ix < 0 || ix >= int (pc.in_w))
-              continue;
-            float value = src[ci * plane_in + uint (iy) * pc.in_w + uint (ix)];
-            uint  tap = (ci * pc.kernel + ky) * pc.kernel + kx;
-
-            for (uint o = 0; o < OUTS; o++)
-              if (co0 + o < pc.out_c)
-                sum[o] += weights[(co0 + o) * pc.in_c * k2 + tap] * value;
-          }
-      }
-
-  for (uint o = 0; o < OUTS; o++)
-    if (co0 + o < pc.out_c)
-      dst[(pc.out_c_offset + co0 + o) * plane_out + pixel] =
-        pc.relu != 0 ? max (sum[o], 0.0) : sum[o];
+          dst[plane + (y0 + r) * pc.out_w + x] =
+            (pc.flags & NS_CONV_RELU) != 0 ? max (value, 0.0) : value;
+        }
+    }
 }

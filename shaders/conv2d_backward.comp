@@ -1,76 +1,74 @@
 #version 450
 // SPDX-License-Identifier: GPL-3.0-or-later
-// Convolution backward to the input (the weights are fixed):
-//   grad_in[ci][y][x] (= or +=) sum over co, ky, kx with
-//     oy s - p + ky = y and ox s - p + kx = x of
-//     w[co][ci][ky][kx] gpre[co][oy][ox],
-//   gpre[co] = grad_out[oc_offset + co] * (out[oc_offset + co] > 0) when the
-//   layer has a ReLU (out is the post-ReLU output), grad_out otherwise.
-// Written as a gather: each invocation owns one input value, so no two
-// invocations write the same place.
-// Grid: x indexes input pixels (y * in_w + x), y input channels.
-// Bindings: 0 grad_out, 1 out, 2 weights [Cout][Cin][k][k], 3 grad_in.
+// Convolution backward to the input, stride 1, kernel <= 3, pad < kernel,
+// tiled (shaders/conv_tile.glsl) as the forward convolution of the masked
+// gradient with the flipped, transposed kernel:
+//   gpre[co] = grad_out[out_c_offset + co] * (out[out_c_offset + co] > 0)
+//     with a ReLU (out is the post-ReLU output), grad_out without;
+//   grad_in[ci][y][x] (= or +=) sum over co, ky, kx of
+//     wt[ci][co][ky][kx] gpre[co][y - (k - 1 - pad) + ky][...x likewise],
+//   wt[ci][co][ky][kx] = w[co][ci][k - 1 - ky][k - 1 - kx].
+// The mask is applied as the gradient is staged, once per tile.
+// Grid: x tiles of TILE_W columns, y tiles of TILE_H rows of grad_in, z
+// groups of COS input channels.  Bindings: 0 grad_out, 1 out, 2 weights
+// (wt packed as conv_tile.glsl says), 3 grad_in.  Push constants:
+// NsConvTilePush seen from the transposed convolution (in_* the layer's
+// output, out_* its input; flags NS_CONV_MASK, NS_CONV_ACCUMULATE).
 #extension GL_GOOGLE_include_directive : require
 #include "common.glsl"
 
 layout (std430, binding = 0) readonly buffer GradOut { float grad_out[]; };
 layout (std430, binding = 1) readonly buffer Out { float out_value[]; };
-layout (std430, binding = 2) readonly buffer Weights { float weights[]; };
+layout (std430, binding = 2) readonly buffer Weights { vec4 weights[]; };
 layout (std430, binding = 3) buffer GradIn { float grad_in[]; };
 
 layout (push_constant) uniform Push
 {
-  uint in_c, in_h, in_w;
-  uint out_c, out_h, out_w;
-  uint kernel, stride, pad;
-  uint relu;
-  uint out_c_offset, out_c_total;
-  uint accumulate;
+  uint in_c, in_h, in_w, in_c_offset;
+  uint out_c, out_h, out_w, out_c_offset;
+  uint kernel, pad, flags, pad_;
 } pc;
+
+#include "conv_tile.glsl"
+
+float
+ns_conv_load (uint index)
+{
+  float g = grad_out[index];
+
+  return (pc.flags & NS_CONV_MASK) != 0 && out_value[index] <= 0.0 ? 0.0 : g;
+}
 
 void
 main ()
 {
-  uint pixel = gl_GlobalInvocationID.x;
-  uint ci = gl_GlobalInvocationID.y;
-  uint plane_out = pc.out_h * pc.out_w;
-  uint plane_in = pc.in_h * pc.in_w;
-  uint k2 = pc.kernel * pc.kernel;
-  float sum = 0.0;
+  uint x = gl_WorkGroupID.x * TILE_W + gl_LocalInvocationIndex % TILE_W;
+  uint y0 = gl_WorkGroupID.y * TILE_H +
+            gl_LocalInvocationIndex / TILE_W * ROWS;
+  uint ci0 = gl_WorkGroupID.z * COS;
+  vec4 acc[ROWS][COS / 4];
 
-  if (pixel >= plane_in || ci >= pc.in_c)
+  // No early return: every invocation takes part in the staging.
+  ns_conv_tile (acc);
+  if (x >= pc.out_w)
     return;
 
-  int y = int (pixel / pc.in_w) + int (pc.pad);
-  int x = int (pixel % pc.in_w) + int (pc.pad);
-  int s = int (pc.stride);
-
-  for (uint ky = 0; ky < pc.kernel; ky++)
+  // Constant trip counts with guards, so that acc is indexed by constants.
+  for (uint c = 0; c < COS; c++)
     {
-      int ty = y - int (ky);
-
-      if (ty < 0 || ty % s != 0 || ty / s >= int (pc.out_h))
+      if (ci0 + c >= pc.out_c)
         continue;
-      for (uint kx = 0; kx < pc.kernel; kx++)
+      uint plane = (ci0 + c) * pc.out_h * pc.out_w;
+
+      for (uint r = 0; r < ROWS; r++)
         {
-          int tx = x - int (kx);
-
-          if (tx < 0 || tx % s != 0 || tx / s >= int (pc.out_w))
+          if (y0 + r >= pc.out_h)
             continue;
-          uint at = uint (ty / s) * pc.out_w + uint (tx / s);
+          uint  here = plane + (y0 + r) * pc.out_w + x;
+          float sum = acc[r][c / 4][c % 4];
 
-          for (uint co = 0; co < pc.out_c; co++)
-            {
-              uint  index = (pc.out_c_offset + co) * plane_out + at;
-              float g = grad_out[index];
-
-              if (pc.relu != 0 && out_value[index] <= 0.0)
-                continue;
-              sum += weights[(co * pc.in_c + ci) * k2 + ky * pc.kernel + kx] * g;
-            }
+          grad_in[here] = (pc.flags & NS_CONV_ACCUMULATE) != 0 ?
+                          grad_in[here] + sum : sum;
         }
     }
-
-  uint here = ci * plane_in + pixel;
-  grad_in[here] = pc.accumulate != 0 ? grad_in[here] + sum : sum;
 }

@@ -1,16 +1,20 @@
 #version 450
 // SPDX-License-Identifier: GPL-3.0-or-later
-// Gram matrix of features F [C][N] (N = H * W), as a tiled matrix product:
+// Gram matrix of features F [C][N] (N = H * W):
 //   G[s][i][j] = scale * sum over p in slice s of F[i][p] F[j][p]
 // with scale = 1 / (C N) and slice s = the values p in
 // [s * chunk, min ((s + 1) * chunk, N)).  With one slice G is the Gram
 // matrix; with more, gram_reduce.comp sums the slices into G[0].
-// Accumulated in fp32.  G is symmetric: a workgroup computes the 32 x 32
-// tile (tile_i, tile_j) with tile_i <= tile_j and writes it and its mirror.
-// Grid: x tile_j, y tile_i, z slice.  Workgroup 16 x 8 (the host asks for
-// it); each invocation computes 4 x 2 entries of the tile.
+// Accumulated in fp32.  A workgroup of 64 invocations computes ROWS rows i
+// by 64 columns j; invocation t owns column j = j0 + t for all ROWS rows,
+// in registers.  The rows' values F[i][p] go through shared memory STEP
+// values of p at a time, [p][i], so that every invocation reads the same
+// entries (broadcasts).  G is symmetric: blocks wholly below the diagonal
+// return at once, the others write G[i][j] and G[j][i] for i <= j.
+// Grid: x blocks of 64 columns j, y blocks of ROWS rows i, z slice.
+// Workgroup 64 x 1 (the host asks for it).
 // Bindings: 0 F [C][N], 1 G [slices][C][C].
-// Push constants: c, n, chunk (a multiple of 16), scale.
+// Push constants: c, n, chunk, scale.
 #extension GL_GOOGLE_include_directive : require
 #include "common.glsl"
 
@@ -25,75 +29,60 @@ layout (push_constant) uniform Push
   float scale;
 } pc;
 
-const uint TILE = 32;    // tile side, entries of G
-const uint STEP = 16;    // values of p loaded per step
-const uint ROWS = 4;     // entries per invocation along i
-const uint COLS = 2;     // along j
+const uint ROWS = 16;    // rows i per workgroup (and per invocation)
+const uint STEP = 64;    // values of p staged at a time
 
-// [p][row within tile]; the extra column spreads stores over banks.
-shared float tile_i[STEP][TILE + 1];
-shared float tile_j[STEP][TILE + 1];
-
-// Loads F[first + row][p0 + k] for the tile's 32 rows and 16 values of p,
-// zero outside F and outside the slice (p >= end).
-void
-load_tile (uint first, uint p0, uint end, uint local, bool is_i)
-{
-  for (uint e = 0; e < TILE * STEP / 128; e++)
-    {
-      uint  index = local + 128 * e;
-      uint  k = index % STEP, row = index / STEP;
-      uint  p = p0 + k;
-      float value = first + row < pc.c && p < end
-                    ? f[(first + row) * pc.n + p] : 0.0;
-
-      if (is_i)
-        tile_i[k][row] = value;
-      else
-        tile_j[k][row] = value;
-    }
-}
+shared vec4 tile_f[STEP][ROWS / 4];    // [p][i / 4]
 
 void
 main ()
 {
-  uint  i0 = gl_WorkGroupID.y * TILE, j0 = gl_WorkGroupID.x * TILE;
-  uint  tx = gl_LocalInvocationID.x, ty = gl_LocalInvocationID.y;
-  uint  local = ty * 16 + tx;
-  uint  start = gl_WorkGroupID.z * pc.chunk;
-  uint  end = min (start + pc.chunk, pc.n);
-  uint  slice = gl_WorkGroupID.z * pc.c * pc.c;
-  float acc[ROWS][COLS];
+  uint t = gl_LocalInvocationID.x;
+  uint i0 = gl_WorkGroupID.y * ROWS;
+  uint j0 = gl_WorkGroupID.x * 64;
+  uint j = min (j0 + t, pc.c - 1);      // past C: read row C - 1, write none
+  uint start = gl_WorkGroupID.z * pc.chunk;
+  uint end = min (start + pc.chunk, pc.n);
+  uint slice = gl_WorkGroupID.z * pc.c * pc.c;
+  vec4 acc[ROWS / 4];
 
-  // Tiles below the diagonal are the mirrors of tiles above it.
-  if (gl_WorkGroupID.y > gl_WorkGroupID.x)
+  // The whole workgroup leaves together: no barrier is skipped by some.
+  if (i0 >= j0 + 64)
     return;
 
-  for (uint r = 0; r < ROWS; r++)
-    for (uint q = 0; q < COLS; q++)
-      acc[r][q] = 0.0;
+  for (uint q = 0; q < ROWS / 4; q++)
+    acc[q] = vec4 (0.0);
 
   for (uint p0 = start; p0 < end; p0 += STEP)
     {
-      load_tile (i0, p0, end, local, true);
-      load_tile (j0, p0, end, local, false);
       barrier ();
-      for (uint k = 0; k < STEP; k++)
-        for (uint r = 0; r < ROWS; r++)
-          for (uint q = 0; q < COLS; q++)
-            acc[r][q] += tile_i[k][ty + 8 * r] * tile_j[k][tx + 16 * q];
+      for (uint e = t; e < STEP * ROWS; e += 64)
+        {
+          uint r = e / STEP, s = e % STEP;
+
+          tile_f[s][r / 4][r % 4] = i0 + r < pc.c && p0 + s < end ?
+                                    f[(i0 + r) * pc.n + p0 + s] : 0.0;
+        }
       barrier ();
+      for (uint s = 0; s < min (STEP, end - p0); s++)
+        {
+          float value = f[j * pc.n + p0 + s];
+
+          for (uint q = 0; q < ROWS / 4; q++)
+            acc[q] += value * tile_f[s][q];
+        }
     }
 
+  if (j0 + t >= pc.c)
+    return;
   for (uint r = 0; r < ROWS; r++)
-    for (uint q = 0; q < COLS; q++)
-      {
-        uint i = i0 + ty + 8 * r, j = j0 + tx + 16 * q;
+    {
+      uint i = i0 + r;
 
-        if (i < pc.c && j < pc.c)
-          {
-            g[slice + i * pc.c + j] = acc[r][q] * pc.scale;
-            g[slice + j * pc.c + i] = acc[r][q] * pc.scale;
-          }
-      }
+      if (i <= j && i < pc.c)
+        {
+          g[slice + i * pc.c + j] = acc[r / 4][r % 4] * pc.scale;
+          g[slice + j * pc.c + i] = acc[r / 4][r % 4] * pc.scale;
+        }
+    }
 }

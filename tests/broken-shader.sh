@@ -8,7 +8,7 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
 mkdir -p "$tmp/src"
-for entry in meson.build meson_options.txt plugin shaders tests weights; do
+for entry in meson.build meson_options.txt bench plugin shaders tests weights; do
   cp -R "$src/$entry" "$tmp/src/"
 done
 printf '\nthis is not GLSL;\n' >> "$tmp/src/shaders/fill.comp"

@@ -4,11 +4,27 @@
 
 #include <string.h>
 
-/* Output channels per invocation of shaders/conv2d.comp. */
+/* Output channels per invocation of shaders/conv2d_direct.comp, input
+ * channels per invocation of conv2d_direct_backward.comp. */
 #define CONV_OUTS 4
 
-/* Mirrors the push constants of shaders/conv2d.comp; the backward shader
- * adds `accumulate`. */
+/* Mirror shaders/conv_tile.glsl: invocations per workgroup, tile width
+ * and height in pixels, output channels per workgroup. */
+#define NS_CONV_TILE_INVOCATIONS 64
+#define NS_CONV_TILE_W           16
+#define NS_CONV_TILE_H           (NS_CONV_TILE_INVOCATIONS / 16 * 4)
+#define NS_CONV_TILE_C           16
+
+/* Flags of NsConvTilePush. */
+enum
+{
+  NS_CONV_RELU       = 1,
+  NS_CONV_ACCUMULATE = 2,
+  NS_CONV_MASK       = 4,
+};
+
+/* Mirrors the push constants of shaders/conv2d_direct.comp; the backward
+ * shader adds `accumulate`. */
 typedef struct
 {
   guint32 in_c, in_h, in_w;
@@ -24,11 +40,36 @@ typedef struct
   guint32    accumulate;
 } NsConvBackwardPush;
 
-_Static_assert (sizeof (NsConvPush) == 48, "matches shaders/conv2d.comp");
+/* Mirrors the push constants of shaders/conv2d.comp and
+ * conv2d_backward.comp: a stride-1 convolution reading channels
+ * in_c_offset.. of its source and writing out_c_offset.. of its result. */
+typedef struct
+{
+  guint32 in_c, in_h, in_w, in_c_offset;
+  guint32 out_c, out_h, out_w, out_c_offset;
+  guint32 kernel, pad, flags, unused;
+} NsConvTilePush;
+
+_Static_assert (sizeof (NsConvPush) == 48,
+                "matches shaders/conv2d_direct.comp");
 _Static_assert (sizeof (NsConvBackwardPush) == 52,
-                "matches shaders/conv2d_backward.comp");
+                "matches shaders/conv2d_direct_backward.comp");
+_Static_assert (sizeof (NsConvTilePush) == 48,
+                "matches shaders/conv2d.comp and conv2d_backward.comp");
 
 static const guint32 conv_local_size[3] = { 64, 1, 1 };
+static const guint32 conv_tile_local_size[3] = {
+  NS_CONV_TILE_INVOCATIONS, 1, 1
+};
+
+/* Whether the tiled shaders take the layer: stride 1, kernel <= 3, and a
+ * pad that leaves the transposed convolution a pad of k - 1 - pad >= 0. */
+static gboolean
+conv_tiled (const NsConvShape *shape)
+{
+  return shape->stride == 1 && shape->kernel <= 3 &&
+         shape->pad < shape->kernel;
+}
 
 gboolean
 ns_op_conv2d_shape_finish (NsConvShape *shape)
@@ -45,10 +86,54 @@ ns_op_conv2d_shape_finish (NsConvShape *shape)
   return TRUE;
 }
 
+static guint
+round_up (guint n,
+          guint step)
+{
+  return (n + step - 1) / step * step;
+}
+
 gsize
 ns_op_conv2d_weights_size (const NsConvShape *shape)
 {
-  return (gsize) shape->out_c * shape->in_c * shape->kernel * shape->kernel;
+  gsize k2 = (gsize) shape->kernel * shape->kernel;
+
+  if (!conv_tiled (shape))
+    return shape->out_c * shape->in_c * k2;
+
+  return MAX (round_up (shape->out_c, NS_CONV_TILE_C) * shape->in_c,
+              round_up (shape->in_c, NS_CONV_TILE_C) * shape->out_c) * k2;
+}
+
+/* Packs w[a][b][ky][kx] ([n_a][n_b][k][k]) as
+ * [ceil (n_a / 16)][n_b][k][k][16], zeros past n_a, with the taps flipped
+ * when @flip; @transpose reads w as [n_b][n_a][k][k] instead. */
+static void
+pack_tiled (const float *w,
+            guint        n_a,
+            guint        n_b,
+            guint        k,
+            gboolean     transpose,
+            gboolean     flip,
+            float       *packed)
+{
+  guint k2 = k * k;
+  gsize n = (gsize) round_up (n_a, NS_CONV_TILE_C) * n_b * k2;
+
+  for (gsize i = 0; i < n; i++)
+    {
+      guint lane = i % NS_CONV_TILE_C;
+      guint tap = i / NS_CONV_TILE_C % k2;
+      guint b = i / NS_CONV_TILE_C / k2 % n_b;
+      guint a = i / NS_CONV_TILE_C / k2 / n_b * NS_CONV_TILE_C + lane;
+      guint from = flip ? k2 - 1 - tap : tap;
+
+      if (a >= n_a)
+        packed[i] = 0.0f;
+      else
+        packed[i] = transpose ? w[((gsize) b * n_a + a) * k2 + from] :
+                                w[((gsize) a * n_b + b) * k2 + from];
+    }
 }
 
 void
@@ -56,15 +141,27 @@ ns_op_conv2d_pack_weights (const NsConvShape *shape,
                            const float       *weights,
                            float             *packed)
 {
-  memcpy (packed, weights, ns_op_conv2d_weights_size (shape) * sizeof (float));
+  if (conv_tiled (shape))
+    pack_tiled (weights, shape->out_c, shape->in_c, shape->kernel, FALSE,
+                FALSE, packed);
+  else
+    memcpy (packed, weights,
+            ns_op_conv2d_weights_size (shape) * sizeof (float));
 }
 
+/* The tiled backward reads the flipped, transposed kernel
+ * wt[ci][co][ky][kx] = w[co][ci][k - 1 - ky][k - 1 - kx], packed. */
 void
 ns_op_conv2d_pack_weights_backward (const NsConvShape *shape,
                                     const float       *weights,
                                     float             *packed)
 {
-  memcpy (packed, weights, ns_op_conv2d_weights_size (shape) * sizeof (float));
+  if (conv_tiled (shape))
+    pack_tiled (weights, shape->in_c, shape->out_c, shape->kernel, TRUE,
+                TRUE, packed);
+  else
+    memcpy (packed, weights,
+            ns_op_conv2d_weights_size (shape) * sizeof (float));
 }
 
 static gboolean
@@ -103,6 +200,60 @@ push_fill (const NsConvShape *shape,
   };
 }
 
+/* Records the tiled shader over out_w x out_h pixels and out_c channels,
+ * in the workgroup counts the device allows. */
+static gboolean
+tile_dispatch (NsKernels            *kernels,
+               NsVkCommands         *commands,
+               NsShaderId            shader,
+               NsVkBuffer          **buffers,
+               const NsConvTilePush *push,
+               GError              **error)
+{
+  const VkPhysicalDeviceLimits *limits;
+  guint32                       groups[3];
+
+  limits = ns_vk_context_get_limits (kernels->ctx);
+  groups[0] = ns_kernels_groups (push->out_w, NS_CONV_TILE_W);
+  groups[1] = ns_kernels_groups (push->out_h, NS_CONV_TILE_H);
+  groups[2] = ns_kernels_groups (push->out_c, NS_CONV_TILE_C);
+  for (guint i = 0; i < 3; i++)
+    if (groups[i] > limits->maxComputeWorkGroupCount[i])
+      {
+        g_set_error (error, NS_ERROR, NS_ERROR_UNSUPPORTED,
+                     "Shader %s: %ux%u pixels, %u channels need %u "
+                     "workgroups along %c; the device allows %u",
+                     ns_vk_shader_name (shader), push->out_w, push->out_h,
+                     push->out_c, groups[i], 'x' + i,
+                     limits->maxComputeWorkGroupCount[i]);
+        return FALSE;
+      }
+
+  return ns_op_dispatch (kernels, commands, shader, buffers, 4, push,
+                         sizeof *push, conv_tile_local_size, groups, error);
+}
+
+static gboolean
+direct_record (NsKernels         *kernels,
+               NsVkCommands      *commands,
+               const NsConvShape *shape,
+               NsVkBuffer       **buffers,
+               GError           **error)
+{
+  NsConvPush push;
+  guint32    groups[3];
+
+  push_fill (shape, &push);
+  groups[0] = ns_kernels_groups ((guint64) shape->out_h * shape->out_w,
+                                 conv_local_size[0]);
+  groups[1] = ns_kernels_groups (shape->out_c, CONV_OUTS);
+  groups[2] = 1;
+
+  return ns_op_dispatch (kernels, commands, NS_SHADER_conv2d_direct, buffers,
+                         4, &push, sizeof push, conv_local_size, groups,
+                         error);
+}
+
 gboolean
 ns_op_conv2d_record (NsKernels         *kernels,
                      NsVkCommands      *commands,
@@ -113,10 +264,9 @@ ns_op_conv2d_record (NsKernels         *kernels,
                      NsVkBuffer        *out,
                      GError           **error)
 {
-  NsVkBuffer *buffers[] = { in, weights, bias, out };
-  guint64     plane_out = (guint64) shape->out_h * shape->out_w;
-  NsConvPush  push;
-  guint32     groups[3];
+  NsVkBuffer    *buffers[] = { in, weights, bias, out };
+  guint64        plane_out = (guint64) shape->out_h * shape->out_w;
+  NsConvTilePush push;
 
   if (!shape_check (shape, error) ||
       !ns_op_check_buffer (in, (guint64) shape->in_c * shape->in_h * shape->in_w,
@@ -128,13 +278,42 @@ ns_op_conv2d_record (NsKernels         *kernels,
                            "out", error))
     return FALSE;
 
-  push_fill (shape, &push);
-  groups[0] = ns_kernels_groups (plane_out, conv_local_size[0]);
-  groups[1] = ns_kernels_groups (shape->out_c, CONV_OUTS);
+  if (!conv_tiled (shape))
+    return direct_record (kernels, commands, shape, buffers, error);
+
+  push = (NsConvTilePush) {
+    .in_c = shape->in_c, .in_h = shape->in_h, .in_w = shape->in_w,
+    .out_c = shape->out_c, .out_h = shape->out_h, .out_w = shape->out_w,
+    .out_c_offset = shape->out_c_offset,
+    .kernel = shape->kernel, .pad = shape->pad,
+    .flags = shape->relu ? NS_CONV_RELU : 0,
+  };
+
+  return tile_dispatch (kernels, commands, NS_SHADER_conv2d, buffers, &push,
+                        error);
+}
+
+static gboolean
+direct_backward_record (NsKernels         *kernels,
+                        NsVkCommands      *commands,
+                        const NsConvShape *shape,
+                        NsVkBuffer       **buffers,
+                        gboolean           accumulate,
+                        GError           **error)
+{
+  NsConvBackwardPush push;
+  guint32            groups[3];
+
+  push_fill (shape, &push.conv);
+  push.accumulate = accumulate ? 1 : 0;
+  groups[0] = ns_kernels_groups ((guint64) shape->in_h * shape->in_w,
+                                 conv_local_size[0]);
+  groups[1] = ns_kernels_groups (shape->in_c, CONV_OUTS);
   groups[2] = 1;
 
-  return ns_op_dispatch (kernels, commands, NS_SHADER_conv2d, buffers, 4,
-                         &push, sizeof push, conv_local_size, groups, error);
+  return ns_op_dispatch (kernels, commands, NS_SHADER_conv2d_direct_backward,
+                         buffers, 4, &push, sizeof push, conv_local_size,
+                         groups, error);
 }
 
 gboolean
@@ -148,12 +327,11 @@ ns_op_conv2d_backward_record (NsKernels         *kernels,
                               gboolean           accumulate,
                               GError           **error)
 {
-  NsVkBuffer        *buffers[] = { grad_out, out, weights_backward, grad_in };
-  guint64            plane_in = (guint64) shape->in_h * shape->in_w;
-  guint64            out_size = (guint64) shape->out_c_total * shape->out_h *
-                                shape->out_w;
-  NsConvBackwardPush push;
-  guint32            groups[3];
+  NsVkBuffer    *buffers[] = { grad_out, out, weights_backward, grad_in };
+  guint64        plane_in = (guint64) shape->in_h * shape->in_w;
+  guint64        out_size = (guint64) shape->out_c_total * shape->out_h *
+                            shape->out_w;
+  NsConvTilePush push;
 
   if (!shape_check (shape, error) ||
       !ns_op_check_buffer (grad_out, out_size, "conv2d_backward", "grad_out",
@@ -165,13 +343,20 @@ ns_op_conv2d_backward_record (NsKernels         *kernels,
                            "grad_in", error))
     return FALSE;
 
-  push_fill (shape, &push.conv);
-  push.accumulate = accumulate ? 1 : 0;
-  groups[0] = ns_kernels_groups (plane_in, conv_local_size[0]);
-  groups[1] = shape->in_c;
-  groups[2] = 1;
+  if (!conv_tiled (shape))
+    return direct_backward_record (kernels, commands, shape, buffers,
+                                   accumulate, error);
 
-  return ns_op_dispatch (kernels, commands, NS_SHADER_conv2d_backward,
-                         buffers, 4, &push, sizeof push, conv_local_size,
-                         groups, error);
+  /* The transposed convolution: from the layer's output to its input. */
+  push = (NsConvTilePush) {
+    .in_c = shape->out_c, .in_h = shape->out_h, .in_w = shape->out_w,
+    .in_c_offset = shape->out_c_offset,
+    .out_c = shape->in_c, .out_h = shape->in_h, .out_w = shape->in_w,
+    .kernel = shape->kernel, .pad = shape->kernel - 1 - shape->pad,
+    .flags = (shape->relu ? NS_CONV_MASK : 0) |
+             (accumulate ? NS_CONV_ACCUMULATE : 0),
+  };
+
+  return tile_dispatch (kernels, commands, NS_SHADER_conv2d_backward, buffers,
+                        &push, error);
 }

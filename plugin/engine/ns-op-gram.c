@@ -34,10 +34,18 @@ typedef struct
 _Static_assert (sizeof (NsGramBackwardPush) == 16,
                 "matches shaders/gram_backward.comp");
 
-/* Tile side, values of p per step and workgroup of the tiled shaders. */
+/* How gram_split counts tiles, and the granule of its slices. */
 #define GRAM_TILE 32
 #define GRAM_STEP 16
-static const guint32 gram_local_size[3] = { 16, 8, 1 };
+
+/* shaders/gram.comp: 64 invocations, each holding one column j for 16
+ * rows; gram_backward.comp: 64 invocations, each holding one value of p
+ * for 16 rows. */
+#define GRAM_COLS 64
+#define GRAM_ROWS 16
+static const guint32 gram_local_size[3] = { 64, 1, 1 };
+#define GRAM_BACKWARD_COLS (64 * 1)
+#define GRAM_BACKWARD_ROWS 16
 
 /* Few channels give few tiles: the sum over p is then split into slices
  * so that about 256 workgroups run, each slice at least 2048 values. */
@@ -77,7 +85,7 @@ ns_op_gram_record (NsKernels     *kernels,
                    GError       **error)
 {
   NsVkBuffer      *buffers[] = { features, gram };
-  guint            slices, chunk, tiles = ns_kernels_groups (c, GRAM_TILE);
+  guint            slices, chunk;
   NsGramPush       push = { .c = c, .n = n };
   NsGramReducePush reduce = { .count = c * c };
   guint32          groups[3];
@@ -97,7 +105,8 @@ ns_op_gram_record (NsKernels     *kernels,
 
   push.chunk = chunk;
   push.scale = (float) (1.0 / ((double) c * n));
-  groups[0] = groups[1] = tiles;
+  groups[0] = ns_kernels_groups (c, GRAM_COLS);
+  groups[1] = ns_kernels_groups (c, GRAM_ROWS);
   groups[2] = slices;
   if (!ns_op_dispatch (kernels, commands, NS_SHADER_gram, buffers, 2, &push,
                        sizeof push, gram_local_size, groups, error))
@@ -128,8 +137,10 @@ ns_op_gram_backward_record (NsKernels     *kernels,
   NsGramBackwardPush push = {
     .c = c, .n = n, .scale = scale, .accumulate = accumulate ? 1 : 0,
   };
-  guint32            groups[3] = { ns_kernels_groups (n, GRAM_TILE),
-                                   ns_kernels_groups (c, GRAM_TILE), 1 };
+  guint32            groups[3] = {
+    ns_kernels_groups (n, GRAM_BACKWARD_COLS),
+    ns_kernels_groups (c, GRAM_BACKWARD_ROWS), 1
+  };
 
   if (c == 0 || n == 0)
     {
@@ -147,7 +158,15 @@ ns_op_gram_backward_record (NsKernels     *kernels,
                            error))
     return FALSE;
 
+  if (groups[0] > NS_OP_MAX_GROUPS_X)
+    {
+      g_set_error (error, NS_ERROR, NS_ERROR_UNSUPPORTED,
+                   "gram_backward: %u pixels, at most %u", n,
+                   NS_OP_MAX_GROUPS_X * GRAM_BACKWARD_COLS);
+      return FALSE;
+    }
+
   return ns_op_dispatch (kernels, commands, NS_SHADER_gram_backward, buffers,
-                         4, &push, sizeof push, gram_local_size, groups,
-                         error);
+                         4, &push, sizeof push, gram_local_size,
+                         groups, error);
 }

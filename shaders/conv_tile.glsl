@@ -1,0 +1,139 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// The tiled stride-1 convolution shared by conv2d.comp (forward) and
+// conv2d_backward.comp (the backward pass written as the forward
+// convolution of the masked gradient with the flipped, transposed kernel):
+//   acc[co][y][x] = sum over ci < in_c, ky, kx < k of
+//       w[co][ci][ky][kx] src[in_c_offset + ci][y - pad + ky][x - pad + kx]
+// with src zero outside the image, kernel k <= 3, pad < k.
+//
+// A workgroup of NS_CONV_INVOCATIONS invocations computes a TILE_W x
+// TILE_H block of pixels for COS output channels: invocation i owns column
+// i % TILE_W, rows ROWS (i / TILE_W) .. + ROWS - 1, all COS channels, in
+// registers.  Input channels go in steps of CIS: the step's input window
+// (TILE_W + k - 1) x (TILE_H + k - 1) per channel and its weights are
+// staged in shared memory (CIS x 18 x 18 + CIS x 9 x COS floats, 14.6 KiB,
+// within the 16 KiB every device has).  Every invocation of a workgroup
+// reads the same weights, so weight reads are broadcasts.
+// Grid: x column tiles, y row tiles, z groups of COS output channels.
+//
+// The including shader declares the Push block `pc` (NsConvTilePush in
+// plugin/engine/ns-op-conv.c) and a vec4 buffer `weights` packed
+// [ceil (Cout / COS)][Cin][k][k][COS] (zeros past Cout) before including
+// this file, and defines ns_conv_load (the source value at a planar index);
+// ns_conv_tile () returns the sums.
+#ifndef NS_CONV_TILE_GLSL
+#define NS_CONV_TILE_GLSL
+
+// These four mirror NS_CONV_TILE_* in plugin/engine/ns-op-conv.c.
+#define NS_CONV_INVOCATIONS 64
+#define TILE_W 16
+#define ROWS 4
+#define COS 16
+
+#define TILE_H (NS_CONV_INVOCATIONS / TILE_W * ROWS)
+#define CIS 8
+#define KMAX 3
+#define SIDE_MAX (TILE_H + KMAX - 1)
+
+shared float tile_src[CIS * (TILE_W + KMAX - 1) * SIDE_MAX];
+shared vec4  tile_w[CIS * KMAX * KMAX * COS / 4];
+
+// Bit flags of pc.flags.
+#define NS_CONV_RELU       1u
+#define NS_CONV_ACCUMULATE 2u
+#define NS_CONV_MASK       4u
+
+float ns_conv_load (uint index);
+
+// Stages input channels ci0 .. ci0 + n - 1 (zeros past the image).
+void
+ns_conv_stage (uint ci0,
+               uint n,
+               uint side_w,
+               uint side_h,
+               ivec2 origin)
+{
+  uint window = side_w * side_h;
+  uint k2 = pc.kernel * pc.kernel;
+  uint w_base = (gl_WorkGroupID.z * pc.in_c + ci0) * k2 * (COS / 4);
+
+  for (uint i = gl_LocalInvocationIndex; i < n * window;
+       i += NS_CONV_INVOCATIONS)
+    {
+      uint c = i / window;
+      int  y = origin.y + int ((i % window) / side_w);
+      int  x = origin.x + int ((i % window) % side_w);
+      bool inside = x >= 0 && y >= 0 && x < int (pc.in_w) &&
+                    y < int (pc.in_h);
+
+      tile_src[i] = inside ?
+        ns_conv_load ((pc.in_c_offset + ci0 + c) * pc.in_h * pc.in_w +
+                      uint (y) * pc.in_w + uint (x)) : 0.0;
+    }
+  for (uint i = gl_LocalInvocationIndex; i < n * k2 * (COS / 4);
+       i += NS_CONV_INVOCATIONS)
+    tile_w[i] = weights[w_base + i];
+}
+
+// Adds the staged channels' products to acc[row][channel / 4].
+void
+ns_conv_accumulate (uint  n,
+                    uint  side_w,
+                    uint  side_h,
+                    inout vec4 acc[ROWS][COS / 4])
+{
+  uint lx = gl_LocalInvocationIndex % TILE_W;
+  uint ly = gl_LocalInvocationIndex / TILE_W * ROWS;
+  uint k = pc.kernel;
+
+  for (uint c = 0; c < n; c++)
+    for (uint kx = 0; kx < k; kx++)
+      {
+        float column[ROWS + KMAX - 1];
+        uint  at = (c * side_h + ly) * side_w + lx + kx;
+
+        for (uint j = 0; j < ROWS + KMAX - 1; j++)
+          column[j] = j < ROWS + k - 1 ? tile_src[at + j * side_w] : 0.0;
+        // Constant trip counts with guards: the loops unroll and acc
+        // stays in registers.
+        for (uint ky = 0; ky < KMAX; ky++)
+          if (ky < k)
+            {
+              uint wi = ((c * k + ky) * k + kx) * (COS / 4);
+
+              for (uint q = 0; q < COS / 4; q++)
+                {
+                  vec4 w = tile_w[wi + q];
+
+                  for (uint r = 0; r < ROWS; r++)
+                    acc[r][q] += column[r + ky] * w;
+                }
+            }
+      }
+}
+
+// The sums for this invocation's ROWS pixels and COS channels.
+void
+ns_conv_tile (out vec4 acc[ROWS][COS / 4])
+{
+  uint  side_w = TILE_W + pc.kernel - 1;
+  uint  side_h = TILE_H + pc.kernel - 1;
+  ivec2 origin = ivec2 (gl_WorkGroupID.xy * uvec2 (TILE_W, TILE_H)) -
+                 int (pc.pad);
+
+  for (uint r = 0; r < ROWS; r++)
+    for (uint q = 0; q < COS / 4; q++)
+      acc[r][q] = vec4 (0.0);
+
+  for (uint ci0 = 0; ci0 < pc.in_c; ci0 += CIS)
+    {
+      uint n = min (CIS, pc.in_c - ci0);
+
+      barrier ();
+      ns_conv_stage (ci0, n, side_w, side_h, origin);
+      barrier ();
+      ns_conv_accumulate (n, side_w, side_h, acc);
+    }
+}
+
+#endif
