@@ -27,8 +27,9 @@ typedef struct
 
 static const NumberOption number_options[] =
 {
-  { "iterations", "N", "Adam steps at each stage", NUMBER_WHOLE,
-    offsetof (NsParams, iterations) },
+  { "iterations", "N",
+    "Adam steps at the first stage; each larger stage takes half",
+    NUMBER_WHOLE, offsetof (NsParams, iterations) },
   { "size", "N", "Working size: long side, pixels; 0: the content's",
     NUMBER_WHOLE, offsetof (NsParams, size) },
   { "stages", "N", "Coarse-to-fine stages, each twice the last's size",

@@ -154,6 +154,7 @@ typedef struct
   guint        n_nodes;                  /* layers up to the deepest loss */
   guint        minimum;                  /* smallest graph side, pixels */
   guint        n_stages;
+  guint        iterations[NS_MAX_STAGES];
   guint        width[NS_MAX_STAGES];     /* the image at each stage */
   guint        height[NS_MAX_STAGES];
   guint        style_long;               /* largest style long side */
@@ -191,17 +192,21 @@ schedule_make (const NsParams *params,
     }
 
   /* Stage k of n works at final / 2^(n-1-k); stages whose long side would
-   * fall under the network's minimum are dropped. */
+   * fall under the network's minimum are dropped.  Each stage takes half
+   * the steps of the one before: the small stages, which are cheap, do the
+   * bulk of the work and the larger ones refine an image already close to
+   * the answer. */
   for (guint k = 0; k < params->n_stages; k++)
     {
       guint shift = params->n_stages - 1 - k;
       guint long_side = MAX (final_long >> shift, 1);
+      guint kept = schedule->n_stages;
 
       if (long_side < schedule->minimum && k + 1 < params->n_stages)
         continue;
       ns_image_fit (content_width, content_height, long_side,
-                    &schedule->width[schedule->n_stages],
-                    &schedule->height[schedule->n_stages]);
+                    &schedule->width[kept], &schedule->height[kept]);
+      schedule->iterations[kept] = MAX (params->iterations >> kept, 1);
       schedule->n_stages++;
     }
 
@@ -397,6 +402,7 @@ typedef struct
   gint64          start;          /* monotonic microseconds */
   guint           stage;
   guint           n_stages;
+  guint           iterations;     /* steps of the current stage */
   guint           width, height;
   double          done;           /* cost of the stages finished */
   double          total;          /* cost of all stages */
@@ -411,7 +417,7 @@ stage_cost (const Schedule *schedule,
   guint w, h;
 
   schedule_graph_size (schedule, k, &w, &h);
-  return (double) w * h * params->iterations;
+  return (double) w * h * schedule->iterations[k];
 }
 
 static gboolean
@@ -425,7 +431,7 @@ on_step_done (guint        iteration,
     .stage = run->stage,
     .n_stages = run->n_stages,
     .iteration = iteration,
-    .n_iterations = run->params->iterations,
+    .n_iterations = run->iterations,
     .width = run->width,
     .height = run->height,
     .have_losses = have_losses,
@@ -436,7 +442,7 @@ on_step_done (guint        iteration,
 
   progress.elapsed = (g_get_monotonic_time () - run->start) / 1e6;
   progress.fraction = (run->done + run->stage_cost * iteration /
-                       run->params->iterations) / run->total;
+                       run->iterations) / run->total;
   progress.remaining = progress.fraction > 0.0 && iteration >= 2 ?
                        progress.elapsed * (1.0 / progress.fraction - 1.0) : -1.0;
   if (run->progress != NULL)
@@ -524,10 +530,11 @@ stage_run (NsEngine             *engine,
   run->width = w;
   run->height = h;
   run->stage_cost = stage_cost (schedule, setup->params, k);
+  run->iterations = setup->iterations = schedule->iterations[k];
 
   g_info ("Stage %u of %u: %u x %u pixels (graph %u x %u), %u steps",
           k + 1, schedule->n_stages, w, h, setup->width, setup->height,
-          setup->params->iterations);
+          setup->iterations);
   stage = ns_stage_new (setup, cancellable, error);
   ok = stage != NULL &&
        ns_stage_optimise (stage, &padded, &report, cancellable, error);
@@ -674,7 +681,7 @@ ns_engine_run (NsEngine        *engine,
   for (guint k = 0; k < schedule.n_stages; k++)
     run.total += stage_cost (&schedule, params, k);
 
-  g_info ("%s on %s: %u stage(s), %u steps each",
+  g_info ("%s on %s: %u stage(s), %u steps at the first",
           schedule.net->title, ns_engine_get_device_name (engine),
           schedule.n_stages, params->iterations);
   ok = ns_graph_weights_upload (engine->ctx, engine->weights,

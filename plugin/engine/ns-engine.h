@@ -36,7 +36,8 @@ typedef struct
 {
   const char *net;             /* "squeezenet" or "vgg19" */
   const char *weights_path;    /* a weights file; NULL searches for one */
-  guint       iterations;      /* Adam steps at each stage */
+  guint       iterations;      /* Adam steps at the first stage; each
+                                * larger stage takes half as many */
   guint       size;            /* long side of the final working size,
                                 * pixels; 0: the content's own size.  Never
                                 * larger than the content's long side. */

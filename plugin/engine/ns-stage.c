@@ -558,7 +558,8 @@ iterate (Stage               *stage,
          GCancellable        *cancellable,
          GError             **error)
 {
-  guint  n = stage->setup->params->iterations;
+  guint  n = stage->setup->iterations > 0 ? stage->setup->iterations
+                                          : stage->setup->params->iterations;
   double losses[3] = { 0.0, 0.0, 0.0 };
 
   for (guint t = 1; t <= n; t++)

@@ -22,6 +22,7 @@ typedef struct
   const float          *style_blend;    /* normalised to sum 1 */
   guint                 n_styles;
   double                segment_flops;  /* budget per submission */
+  guint                 iterations;     /* Adam steps; 0: params->iterations */
 } NsStageSetup;
 
 typedef struct
@@ -55,7 +56,7 @@ gboolean ns_stage_evaluate   (NsStage             *stage,
                               GError             **error);
 
 /* Optimises @image (at the stage's size, updated in place) for
- * params->iterations steps.  @report->step_done is called after every
+ * setup->iterations steps (params->iterations when 0).  @report->step_done is called after every
  * step; cancellation is checked between submissions. */
 gboolean ns_stage_optimise   (NsStage             *stage,
                               NsImage             *image,

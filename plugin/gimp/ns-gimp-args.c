@@ -36,7 +36,8 @@ static const NsGimpNumberArg ns_gimp_number_args[] = {
     "the network's default",
     FALSE, -1.0, 1e9, -1.0 },
   { "iterations", "It_erations",
-    "Optimisation steps at each stage; 0: the network's default",
+    "Optimisation steps at the first, smallest stage; each larger stage "
+    "takes half as many; 0: the network's default",
     TRUE, 0, 100000, 0 },
   { "size", "Wor_king size",
     "Long side of the working size in pixels, never above the layer's "
