@@ -6,6 +6,10 @@ the SqueezeNet weights, small images written here as PNG.
 
     cli-robust.py PROGRAM CASE      CASE: one of the names in CASES
 
+Case C10 (reduced precision) has nothing to test: the engine has no
+half-precision path; every buffer and every shader computes in 32-bit
+float.
+
 Each case prints what it ran and what it saw; exit 0 pass, 1 fail, 77 skip
 (no weights or no Vulkan device)."""
 import os
