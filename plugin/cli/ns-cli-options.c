@@ -90,6 +90,7 @@ static const char description[] =
   "Environment:\n"
   "  NEURAL_STYLE_WEIGHTS  a folder searched first for weights files\n"
   "  NEURAL_STYLE_DEVICE   the device used when --device is not given\n"
+  "  NEURAL_STYLE_MEMORY_LIMIT_MB  the device memory to plan with, MiB\n"
   "\n"
   "Example:\n"
   "  neural-style photo.jpg -s starry_night.jpg -o photo-starry.png "

@@ -35,6 +35,17 @@ env_number (const char *name)
   return number;
 }
 
+/* "minimum", or unset. */
+static gboolean
+env_limits (const char *name)
+{
+  const char *value = env_string (name);
+
+  if (value != NULL && strcmp (value, "minimum") != 0)
+    g_warning ("%s='%s' is not 'minimum'; ignored", name, value);
+  return g_strcmp0 (value, "minimum") == 0;
+}
+
 /* "alloc:N" or "submit:N", N from 1. */
 static void
 env_fault (const char  *name,
@@ -76,8 +87,7 @@ ns_settings_get (void)
       settings.vk_validation = env_flag ("NEURAL_STYLE_VK_VALIDATION");
       settings.weights_dir   = env_string ("NEURAL_STYLE_WEIGHTS");
       settings.profile       = env_flag ("NEURAL_STYLE_PROFILE");
-      settings.vk_limits_minimum =
-        g_strcmp0 (env_string ("NEURAL_STYLE_VK_LIMITS"), "minimum") == 0;
+      settings.vk_limits_minimum = env_limits ("NEURAL_STYLE_VK_LIMITS");
       settings.memory_limit_mb = env_number ("NEURAL_STYLE_MEMORY_LIMIT_MB");
       env_fault ("NEURAL_STYLE_VK_FAULT", &settings.vk_fault,
                  &settings.vk_fault_at);
