@@ -10,10 +10,11 @@
 // Bindings: 0 in, 1 weights (packed, see conv_tile.glsl), 2 bias, 3 out.
 // Push constants: NsConvTilePush (in_c_offset 0, flags NS_CONV_RELU).
 #extension GL_GOOGLE_include_directive : require
+#extension GL_KHR_shader_subgroup_ballot : require
 #include "common.glsl"
 
 layout (std430, binding = 0) readonly buffer In { float src[]; };
-layout (std430, binding = 1) readonly buffer Weights { vec4 weights[]; };
+layout (std430, binding = 1) readonly buffer Weights { float weights[]; };
 layout (std430, binding = 2) readonly buffer Bias { float bias[]; };
 layout (std430, binding = 3) writeonly buffer Out { float dst[]; };
 
@@ -39,7 +40,7 @@ main ()
   uint y0 = gl_WorkGroupID.y * TILE_H +
             gl_LocalInvocationIndex / TILE_W * ROWS;
   uint co0 = gl_WorkGroupID.z * COS;
-  vec4 acc[ROWS][COS / 4];
+  float acc[ROWS][COS];
 
   // No early return: every invocation takes part in the staging.
   ns_conv_tile (acc);
@@ -58,7 +59,7 @@ main ()
         {
           if (y0 + r >= pc.out_h)
             continue;
-          float value = acc[r][c / 4][c % 4] + b;
+          float value = acc[r][c] + b;
 
           dst[plane + (y0 + r) * pc.out_w + x] =
             (pc.flags & NS_CONV_RELU) != 0 ? max (value, 0.0) : value;

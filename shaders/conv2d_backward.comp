@@ -15,11 +15,12 @@
 // NsConvTilePush seen from the transposed convolution (in_* the layer's
 // output, out_* its input; flags NS_CONV_MASK, NS_CONV_ACCUMULATE).
 #extension GL_GOOGLE_include_directive : require
+#extension GL_KHR_shader_subgroup_ballot : require
 #include "common.glsl"
 
 layout (std430, binding = 0) readonly buffer GradOut { float grad_out[]; };
 layout (std430, binding = 1) readonly buffer Out { float out_value[]; };
-layout (std430, binding = 2) readonly buffer Weights { vec4 weights[]; };
+layout (std430, binding = 2) readonly buffer Weights { float weights[]; };
 layout (std430, binding = 3) buffer GradIn { float grad_in[]; };
 
 layout (push_constant) uniform Push
@@ -46,7 +47,7 @@ main ()
   uint y0 = gl_WorkGroupID.y * TILE_H +
             gl_LocalInvocationIndex / TILE_W * ROWS;
   uint ci0 = gl_WorkGroupID.z * COS;
-  vec4 acc[ROWS][COS / 4];
+  float acc[ROWS][COS];
 
   // No early return: every invocation takes part in the staging.
   ns_conv_tile (acc);
@@ -65,7 +66,7 @@ main ()
           if (y0 + r >= pc.out_h)
             continue;
           uint  here = plane + (y0 + r) * pc.out_w + x;
-          float sum = acc[r][c / 4][c % 4];
+          float sum = acc[r][c];
 
           grad_in[here] = (pc.flags & NS_CONV_ACCUMULATE) != 0 ?
                           grad_in[here] + sum : sum;

@@ -10,14 +10,20 @@
 // TILE_H block of pixels for COS output channels: invocation i owns column
 // i % TILE_W, rows ROWS (i / TILE_W) .. + ROWS - 1, all COS channels, in
 // registers.  Input channels go in steps of CIS: the step's input window
-// (TILE_W + k - 1) x (TILE_H + k - 1) per channel and its weights are
-// staged in shared memory (CIS x 18 x 18 + CIS x 9 x COS floats, 14.6 KiB,
-// within the 16 KiB every device has).  Every invocation of a workgroup
-// reads the same weights, so weight reads are broadcasts.
+// (TILE_W + k - 1) x (TILE_H + k - 1) per channel is staged in shared
+// memory (CIS x 18 x 18 floats, 10.1 KiB, within the 16 KiB every device
+// has).  The weights of one tap for the COS channels are read straight
+// from the buffer, 8 per load with each lane of a subgroup reading a
+// different one, then broadcast within the subgroup
+// (GL_KHR_shader_subgroup_ballot, subgroups of at least 8: ns-vk.c
+// requires both).  On a CPU driver a load is one scalar load per lane
+// even when all lanes read the same address, so this turns 8 loads per
+// weight into 1 load and 8 register broadcasts; on a GPU it is one load
+// instead of 8 cached ones.
 // Grid: x column tiles, y row tiles, z groups of COS output channels.
 //
 // The including shader declares the Push block `pc` (NsConvTilePush in
-// plugin/engine/ns-op-conv.c) and a vec4 buffer `weights` packed
+// plugin/engine/ns-op-conv.c) and a float buffer `weights` packed
 // [ceil (Cout / COS)][Cin][k][k][COS] (zeros past Cout) before including
 // this file, and defines ns_conv_load (the source value at a planar index);
 // ns_conv_tile () returns the sums.
@@ -25,9 +31,9 @@
 #define NS_CONV_TILE_GLSL
 
 // These four mirror NS_CONV_TILE_* in plugin/engine/ns-op-conv.c.
-#define NS_CONV_INVOCATIONS 64
+#define NS_CONV_INVOCATIONS 32
 #define TILE_W 16
-#define ROWS 4
+#define ROWS 8
 #define COS 16
 
 #define TILE_H (NS_CONV_INVOCATIONS / TILE_W * ROWS)
@@ -36,7 +42,6 @@
 #define SIDE_MAX (TILE_H + KMAX - 1)
 
 shared float tile_src[CIS * (TILE_W + KMAX - 1) * SIDE_MAX];
-shared vec4  tile_w[CIS * KMAX * KMAX * COS / 4];
 
 // Bit flags of pc.flags.
 #define NS_CONV_RELU       1u
@@ -54,8 +59,6 @@ ns_conv_stage (uint ci0,
                ivec2 origin)
 {
   uint window = side_w * side_h;
-  uint k2 = pc.kernel * pc.kernel;
-  uint w_base = (gl_WorkGroupID.z * pc.in_c + ci0) * k2 * (COS / 4);
 
   for (uint i = gl_LocalInvocationIndex; i < n * window;
        i += NS_CONV_INVOCATIONS)
@@ -70,51 +73,66 @@ ns_conv_stage (uint ci0,
         ns_conv_load ((pc.in_c_offset + ci0 + c) * pc.in_h * pc.in_w +
                       uint (y) * pc.in_w + uint (x)) : 0.0;
     }
-  for (uint i = gl_LocalInvocationIndex; i < n * k2 * (COS / 4);
-       i += NS_CONV_INVOCATIONS)
-    tile_w[i] = weights[w_base + i];
 }
 
-// Adds the staged channels' products to acc[row][channel / 4].
+// Adds the staged channels' products to acc[row][channel], the weights
+// read and broadcast as the top of this file says.
 void
-ns_conv_accumulate (uint  n,
+ns_conv_accumulate (uint  ci0,
+                    uint  n,
                     uint  side_w,
                     uint  side_h,
-                    inout vec4 acc[ROWS][COS / 4])
+                    inout float acc[ROWS][COS])
 {
   uint lx = gl_LocalInvocationIndex % TILE_W;
   uint ly = gl_LocalInvocationIndex / TILE_W * ROWS;
   uint k = pc.kernel;
+  uint lane = gl_SubgroupInvocationID % 8;
 
   for (uint c = 0; c < n; c++)
-    for (uint kx = 0; kx < k; kx++)
-      {
-        float column[ROWS + KMAX - 1];
-        uint  at = (c * side_h + ly) * side_w + lx + kx;
+    for (uint kx = 0; kx < KMAX; kx++)
+      if (kx < k)
+        {
+          float column[ROWS + KMAX - 1];
+          uint  at = (c * side_h + ly) * side_w + lx + kx;
 
-        for (uint j = 0; j < ROWS + KMAX - 1; j++)
-          column[j] = j < ROWS + k - 1 ? tile_src[at + j * side_w] : 0.0;
-        // Constant trip counts with guards: the loops unroll and acc
-        // stays in registers.
-        for (uint ky = 0; ky < KMAX; ky++)
-          if (ky < k)
-            {
-              uint wi = ((c * k + ky) * k + kx) * (COS / 4);
+          for (uint j = 0; j < ROWS + KMAX - 1; j++)
+            column[j] = j < ROWS + k - 1 ? tile_src[at + j * side_w] : 0.0;
+          // Constant trip counts with guards: the loops unroll and acc
+          // stays in registers.
+          for (uint ky = 0; ky < KMAX; ky++)
+            if (ky < k)
+              {
+                uint  wi = (((gl_WorkGroupID.z * pc.in_c + ci0 + c) * k + ky) *
+                            k + kx) * COS;
+                float mine[COS / 8];
 
-              for (uint q = 0; q < COS / 4; q++)
-                {
-                  vec4 w = tile_w[wi + q];
+                for (uint h = 0; h < COS / 8; h++)
+                  mine[h] = weights[wi + h * 8 + lane];
+                for (uint h = 0; h < COS / 8; h++)
+                  {
+                    // subgroupBroadcast takes a constant lane.
+                    float w[8] = float[8] (
+                      subgroupBroadcast (mine[h], 0),
+                      subgroupBroadcast (mine[h], 1),
+                      subgroupBroadcast (mine[h], 2),
+                      subgroupBroadcast (mine[h], 3),
+                      subgroupBroadcast (mine[h], 4),
+                      subgroupBroadcast (mine[h], 5),
+                      subgroupBroadcast (mine[h], 6),
+                      subgroupBroadcast (mine[h], 7));
 
-                  for (uint r = 0; r < ROWS; r++)
-                    acc[r][q] += column[r + ky] * w;
-                }
-            }
-      }
+                    for (uint q = 0; q < 8; q++)
+                      for (uint r = 0; r < ROWS; r++)
+                        acc[r][h * 8 + q] += column[r + ky] * w[q];
+                  }
+              }
+        }
 }
 
 // The sums for this invocation's ROWS pixels and COS channels.
 void
-ns_conv_tile (out vec4 acc[ROWS][COS / 4])
+ns_conv_tile (out float acc[ROWS][COS])
 {
   uint  side_w = TILE_W + pc.kernel - 1;
   uint  side_h = TILE_H + pc.kernel - 1;
@@ -122,8 +140,8 @@ ns_conv_tile (out vec4 acc[ROWS][COS / 4])
                  int (pc.pad);
 
   for (uint r = 0; r < ROWS; r++)
-    for (uint q = 0; q < COS / 4; q++)
-      acc[r][q] = vec4 (0.0);
+    for (uint q = 0; q < COS; q++)
+      acc[r][q] = 0.0;
 
   for (uint ci0 = 0; ci0 < pc.in_c; ci0 += CIS)
     {
@@ -132,7 +150,7 @@ ns_conv_tile (out vec4 acc[ROWS][COS / 4])
       barrier ();
       ns_conv_stage (ci0, n, side_w, side_h, origin);
       barrier ();
-      ns_conv_accumulate (n, side_w, side_h, acc);
+      ns_conv_accumulate (ci0, n, side_w, side_h, acc);
     }
 }
 

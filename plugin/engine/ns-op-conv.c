@@ -10,9 +10,9 @@
 
 /* Mirror shaders/conv_tile.glsl: invocations per workgroup, tile width
  * and height in pixels, output channels per workgroup. */
-#define NS_CONV_TILE_INVOCATIONS 64
+#define NS_CONV_TILE_INVOCATIONS 32
 #define NS_CONV_TILE_W           16
-#define NS_CONV_TILE_H           (NS_CONV_TILE_INVOCATIONS / 16 * 4)
+#define NS_CONV_TILE_H           (NS_CONV_TILE_INVOCATIONS / NS_CONV_TILE_W * 8)
 #define NS_CONV_TILE_C           16
 
 /* Flags of NsConvTilePush. */

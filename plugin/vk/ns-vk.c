@@ -364,6 +364,28 @@ device_local_heap_size (VkPhysicalDevice physical)
   return largest;
 }
 
+/* Whether compute shaders can broadcast a value from one invocation of a
+ * subgroup of at least 8 to the others (shaders/conv_tile.glsl shares
+ * weights that way).  Vulkan 1.1 devices report this; older ones cannot. */
+static gboolean
+subgroups_usable (VkPhysicalDevice physical)
+{
+  VkPhysicalDeviceSubgroupProperties subgroup = {
+    .sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SUBGROUP_PROPERTIES,
+  };
+  VkPhysicalDeviceProperties2 properties2 = {
+    .sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PROPERTIES_2,
+    .pNext = &subgroup,
+  };
+
+  vkGetPhysicalDeviceProperties2 (physical, &properties2);
+
+  return subgroup.subgroupSize >= 8 &&
+         (subgroup.supportedStages & VK_SHADER_STAGE_COMPUTE_BIT) != 0 &&
+         (subgroup.supportedOperations &
+          VK_SUBGROUP_FEATURE_BALLOT_BIT) != 0;
+}
+
 static void
 device_info_fill (VkPhysicalDevice  physical,
                   NsVkDeviceInfo   *info)
@@ -378,7 +400,8 @@ device_info_fill (VkPhysicalDevice  physical,
   info->api_version = properties.apiVersion;
   info->heap_size = device_local_heap_size (physical);
   info->usable = properties.apiVersion >= VK_API_VERSION_1_1 &&
-                 compute_queue_family (physical, &family);
+                 compute_queue_family (physical, &family) &&
+                 subgroups_usable (physical);
 }
 
 /* Real GPUs before virtual ones before CPU drivers; then the larger heap. */
@@ -463,7 +486,8 @@ device_choose (VkPhysicalDevice *devices,
   if (best_rank < 0)
     {
       g_set_error (error, NS_ERROR, NS_ERROR_NO_DEVICE,
-                   "No Vulkan device supports Vulkan 1.1 compute");
+                   "No Vulkan device supports Vulkan 1.1 compute with "
+                   "subgroup broadcast in subgroups of 8 or more");
       return FALSE;
     }
 

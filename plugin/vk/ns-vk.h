@@ -25,7 +25,8 @@ typedef struct
   VkPhysicalDeviceType type;
   guint32              api_version;
   VkDeviceSize         heap_size;   /* bytes of the largest device-local heap */
-  gboolean             usable;      /* has a compute queue and Vulkan 1.1 */
+  gboolean             usable;      /* Vulkan 1.1, a compute queue, subgroup
+                                    * broadcast in subgroups of 8 or more */
 } NsVkDeviceInfo;
 
 typedef struct _NsVkContext NsVkContext;
