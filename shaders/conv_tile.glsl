@@ -58,21 +58,22 @@ ns_conv_stage (uint ci0,
                uint side_h,
                ivec2 origin)
 {
-  uint window = side_w * side_h;
+  uint tx = gl_LocalInvocationIndex % TILE_W;
+  uint ty = gl_LocalInvocationIndex / TILE_W;
 
-  for (uint i = gl_LocalInvocationIndex; i < n * window;
-       i += NS_CONV_INVOCATIONS)
-    {
-      uint c = i / window;
-      int  y = origin.y + int ((i % window) / side_w);
-      int  x = origin.x + int ((i % window) % side_w);
-      bool inside = x >= 0 && y >= 0 && x < int (pc.in_w) &&
-                    y < int (pc.in_h);
+  // Rows and columns in steps of the workgroup's shape: no division.
+  for (uint c = 0; c < n; c++)
+    for (uint y = ty; y < side_h; y += NS_CONV_INVOCATIONS / TILE_W)
+      for (uint x = tx; x < side_w; x += TILE_W)
+        {
+          ivec2 at = origin + ivec2 (x, y);
+          bool  inside = at.x >= 0 && at.y >= 0 && at.x < int (pc.in_w) &&
+                         at.y < int (pc.in_h);
 
-      tile_src[i] = inside ?
-        ns_conv_load ((pc.in_c_offset + ci0 + c) * pc.in_h * pc.in_w +
-                      uint (y) * pc.in_w + uint (x)) : 0.0;
-    }
+          tile_src[(c * side_h + y) * side_w + x] = inside ?
+            ns_conv_load ((pc.in_c_offset + ci0 + c) * pc.in_h * pc.in_w +
+                          uint (at.y) * pc.in_w + uint (at.x)) : 0.0;
+        }
 }
 
 // Adds the staged channels' products to acc[row][channel], the weights
