@@ -109,18 +109,30 @@ def bench(size, iterations, warmup, device):
     return seconds, conv_flops(size) / seconds / 1e9, peak
 
 
+def blas_loaded():
+    """The BLAS library this process has mapped after a matrix product."""
+    torch.ones(64, 64) @ torch.ones(64, 64)
+    with open("/proc/self/maps") as maps:
+        for line in maps:
+            if "blas" in line.lower():
+                return line.split()[-1]
+    return "none mapped (torch's own kernels)"
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("sizes", type=int, nargs="+")
     parser.add_argument("--iterations", type=int, default=5)
     parser.add_argument("--warmup", type=int, default=2)
-    parser.add_argument("--device", default="cpu")
+    parser.add_argument("--device", default="auto",
+                        help="cpu, cuda, or auto: cuda where there is one")
     args = parser.parse_args()
+    if args.device == "auto":
+        args.device = "cuda" if torch.cuda.is_available() else "cpu"
     torch.set_num_threads(os.cpu_count() or 1)
-    print("# torch %s, %d threads, BLAS: %s" % (
-        torch.__version__, torch.get_num_threads(),
-        "openblas" if "openblas" in torch.__config__.show().lower() else
-        "see torch.__config__.show()"), flush=True)
+    print("# torch %s on %s, %d threads, BLAS: %s" % (
+        torch.__version__, args.device, torch.get_num_threads(),
+        blas_loaded()), flush=True)
     for size in args.sizes:
         seconds, gflops, peak = bench(size, args.iterations, args.warmup,
                                       args.device)
