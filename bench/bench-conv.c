@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The convolution shaders alone: for each distinct conv shape of VGG19 at
- * SIZE x SIZE pixels (and SqueezeNet's conv1 with --squeezenet), the time
+ * SIZE x SIZE pixels and a few of SqueezeNet's, the time
  * of the forward pass and of the backward pass to the input, each
  * recorded once and submitted N times, and the GFLOP/s they reach.
  *
@@ -145,6 +145,19 @@ bench_shape (NsKernels *kernels,
   return TRUE;
 }
 
+/* SqueezeNet v1.0 shapes: conv1 (7x7, stride 2), then a fire module's
+ * squeeze (1x1) and expands (1x1, 3x3) after the first pooling: input
+ * channels, output channels, kernel, stride, pad, the image size divided
+ * by what. */
+static const guint squeezenet_shapes[][6] = {
+  { 3, 96, 7, 2, 0, 1 },
+  { 128, 16, 1, 1, 0, 4 },
+  { 16, 64, 1, 1, 0, 4 },
+  { 16, 64, 3, 1, 1, 4 },
+  { 256, 32, 1, 1, 0, 8 },
+  { 32, 128, 3, 1, 1, 8 },
+};
+
 int
 main (int    argc,
       char **argv)
@@ -193,12 +206,13 @@ main (int    argc,
 
       ok = bench_shape (&kernels, shape, &error);
     }
-  if (ok)
+  for (gsize i = 0; i < G_N_ELEMENTS (squeezenet_shapes) && ok; i++)
     {
-      /* SqueezeNet v1.0's conv1: 7x7, stride 2, 96 channels. */
-      NsConvShape shape = {
-        .in_c = 3, .out_c = 96, .in_h = size, .in_w = size,
-        .kernel = 7, .stride = 2, .relu = TRUE,
+      const guint *row = squeezenet_shapes[i];
+      NsConvShape  shape = {
+        .in_c = row[0], .out_c = row[1], .kernel = row[2], .stride = row[3],
+        .pad = row[4], .in_h = size / row[5], .in_w = size / row[5],
+        .relu = TRUE,
       };
 
       ok = bench_shape (&kernels, shape, &error);
