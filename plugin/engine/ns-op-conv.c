@@ -4,9 +4,16 @@
 
 #include <string.h>
 
-/* Output channels per invocation of shaders/conv2d_direct.comp, input
- * channels per invocation of conv2d_direct_backward.comp. */
+/* Input channels per invocation of conv2d_direct_backward.comp. */
 #define CONV_OUTS 4
+
+/* Mirror shaders/conv2d_direct.comp: invocations per workgroup, tile
+ * width and height in output pixels, output channels per workgroup. */
+#define NS_CONV_DIRECT_INVOCATIONS 32
+#define NS_CONV_DIRECT_W           16
+#define NS_CONV_DIRECT_H           (NS_CONV_DIRECT_INVOCATIONS / \
+                                    NS_CONV_DIRECT_W * 8)
+#define NS_CONV_DIRECT_C           16
 
 /* Mirror shaders/conv_tile.glsl: invocations per workgroup, tile width
  * and height in pixels, output channels per workgroup. */
@@ -61,6 +68,9 @@ static const guint32 conv_local_size[3] = { 64, 1, 1 };
 static const guint32 conv_tile_local_size[3] = {
   NS_CONV_TILE_INVOCATIONS, 1, 1
 };
+static const guint32 conv_direct_local_size[3] = {
+  NS_CONV_DIRECT_INVOCATIONS, 1, 1
+};
 
 /* Whether the tiled shaders take the layer: stride 1, kernel <= 3, and a
  * pad that leaves the transposed convolution a pad of k - 1 - pad >= 0. */
@@ -99,7 +109,8 @@ ns_op_conv2d_weights_size (const NsConvShape *shape)
   gsize k2 = (gsize) shape->kernel * shape->kernel;
 
   if (!conv_tiled (shape))
-    return shape->out_c * shape->in_c * k2;
+    return MAX (round_up (shape->out_c, NS_CONV_DIRECT_C) * shape->in_c * k2,
+                (gsize) shape->out_c * shape->in_c * k2);
 
   return MAX (round_up (shape->out_c, NS_CONV_TILE_C) * shape->in_c,
               round_up (shape->in_c, NS_CONV_TILE_C) * shape->out_c) * k2;
@@ -141,12 +152,8 @@ ns_op_conv2d_pack_weights (const NsConvShape *shape,
                            const float       *weights,
                            float             *packed)
 {
-  if (conv_tiled (shape))
-    pack_tiled (weights, shape->out_c, shape->in_c, shape->kernel, FALSE,
-                FALSE, packed);
-  else
-    memcpy (packed, weights,
-            ns_op_conv2d_weights_size (shape) * sizeof (float));
+  pack_tiled (weights, shape->out_c, shape->in_c, shape->kernel, FALSE,
+              FALSE, packed);
 }
 
 /* The tiled backward reads the flipped, transposed kernel
@@ -161,7 +168,8 @@ ns_op_conv2d_pack_weights_backward (const NsConvShape *shape,
                 TRUE, packed);
   else
     memcpy (packed, weights,
-            ns_op_conv2d_weights_size (shape) * sizeof (float));
+            (gsize) shape->out_c * shape->in_c * shape->kernel *
+            shape->kernel * sizeof (float));
 }
 
 static gboolean
@@ -200,8 +208,37 @@ push_fill (const NsConvShape *shape,
   };
 }
 
-/* Records the tiled shader over out_w x out_h pixels and out_c channels,
- * in the workgroup counts the device allows. */
+/* Records @shader over the workgroup counts @groups, when the device
+ * allows them. */
+static gboolean
+grid_dispatch (NsKernels     *kernels,
+               NsVkCommands  *commands,
+               NsShaderId     shader,
+               NsVkBuffer   **buffers,
+               const void    *push,
+               guint          push_size,
+               const guint32 *local_size,
+               const guint32 *groups,
+               GError       **error)
+{
+  const VkPhysicalDeviceLimits *limits;
+
+  limits = ns_vk_context_get_limits (kernels->ctx);
+  for (guint i = 0; i < 3; i++)
+    if (groups[i] > limits->maxComputeWorkGroupCount[i])
+      {
+        g_set_error (error, NS_ERROR, NS_ERROR_UNSUPPORTED,
+                     "Shader %s needs %u workgroups along %c; the device "
+                     "allows %u", ns_vk_shader_name (shader), groups[i],
+                     'x' + i, limits->maxComputeWorkGroupCount[i]);
+        return FALSE;
+      }
+
+  return ns_op_dispatch (kernels, commands, shader, buffers, 4, push,
+                         push_size, local_size, groups, error);
+}
+
+/* Records the tiled shader over out_w x out_h pixels and out_c channels. */
 static gboolean
 tile_dispatch (NsKernels            *kernels,
                NsVkCommands         *commands,
@@ -210,27 +247,14 @@ tile_dispatch (NsKernels            *kernels,
                const NsConvTilePush *push,
                GError              **error)
 {
-  const VkPhysicalDeviceLimits *limits;
-  guint32                       groups[3];
+  guint32 groups[3] = {
+    ns_kernels_groups (push->out_w, NS_CONV_TILE_W),
+    ns_kernels_groups (push->out_h, NS_CONV_TILE_H),
+    ns_kernels_groups (push->out_c, NS_CONV_TILE_C),
+  };
 
-  limits = ns_vk_context_get_limits (kernels->ctx);
-  groups[0] = ns_kernels_groups (push->out_w, NS_CONV_TILE_W);
-  groups[1] = ns_kernels_groups (push->out_h, NS_CONV_TILE_H);
-  groups[2] = ns_kernels_groups (push->out_c, NS_CONV_TILE_C);
-  for (guint i = 0; i < 3; i++)
-    if (groups[i] > limits->maxComputeWorkGroupCount[i])
-      {
-        g_set_error (error, NS_ERROR, NS_ERROR_UNSUPPORTED,
-                     "Shader %s: %ux%u pixels, %u channels need %u "
-                     "workgroups along %c; the device allows %u",
-                     ns_vk_shader_name (shader), push->out_w, push->out_h,
-                     push->out_c, groups[i], 'x' + i,
-                     limits->maxComputeWorkGroupCount[i]);
-        return FALSE;
-      }
-
-  return ns_op_dispatch (kernels, commands, shader, buffers, 4, push,
-                         sizeof *push, conv_tile_local_size, groups, error);
+  return grid_dispatch (kernels, commands, shader, buffers, push,
+                        sizeof *push, conv_tile_local_size, groups, error);
 }
 
 static gboolean
@@ -244,14 +268,13 @@ direct_record (NsKernels         *kernels,
   guint32    groups[3];
 
   push_fill (shape, &push);
-  groups[0] = ns_kernels_groups ((guint64) shape->out_h * shape->out_w,
-                                 conv_local_size[0]);
-  groups[1] = ns_kernels_groups (shape->out_c, CONV_OUTS);
-  groups[2] = 1;
+  groups[0] = ns_kernels_groups (shape->out_w, NS_CONV_DIRECT_W);
+  groups[1] = ns_kernels_groups (shape->out_h, NS_CONV_DIRECT_H);
+  groups[2] = ns_kernels_groups (shape->out_c, NS_CONV_DIRECT_C);
 
-  return ns_op_dispatch (kernels, commands, NS_SHADER_conv2d_direct, buffers,
-                         4, &push, sizeof push, conv_local_size, groups,
-                         error);
+  return grid_dispatch (kernels, commands, NS_SHADER_conv2d_direct, buffers,
+                        &push, sizeof push, conv_direct_local_size, groups,
+                        error);
 }
 
 gboolean
