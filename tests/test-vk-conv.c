@@ -201,6 +201,14 @@ test_shapes (void)
     { 4, 11, 9, 6, 5, 1, 2, 1, 0, 0 },
     { 3, 6, 7, 4, 1, 1, 1, 0, 0, 0 },
     { 3, 40, 37, 10, 7, 2, 0, 1, 2, 12 },
+    /* Direct backward by phases: input channels past one group of 3,
+     * stride 3 with a kernel shorter than the stride (rows no tap
+     * reaches), more taps per phase than one block of 4, 17 output
+     * channels (one past the forward's channel group). */
+    { 5, 19, 21, 17, 7, 2, 3, 1, 0, 0 },
+    { 2, 10, 11, 5, 2, 3, 1, 1, 0, 0 },
+    { 4, 14, 12, 3, 9, 1, 4, 0, 1, 5 },
+    { 7, 23, 9, 6, 5, 3, 2, 1, 0, 0 },
   };
   GRand *rand = g_rand_new_with_seed (42);
 
