@@ -1,24 +1,31 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The convolution shaders alone: for each distinct conv shape of VGG19 at
- * SIZE x SIZE pixels and a few of SqueezeNet's, the time
- * of the forward pass and of the backward pass to the input, each
- * recorded once and submitted N times, and the GFLOP/s they reach.
+ * SIZE x SIZE pixels, then SqueezeNet's conv1 and fire module shapes, the
+ * time of the forward pass and of the backward pass to the input, each
+ * recorded once and submitted N times, and the GFLOP/s they reach.  With
+ * --squeezenet, only SqueezeNet's conv1 on a SIZE x 3/4 SIZE image (width
+ * x height) and its 3x3 stride-2 max pool (ceil mode) on the result.
  *
- *   bench-conv [SIZE] [--iterations N]
+ *   bench-conv [SIZE] [--iterations N] [--squeezenet]
  *
  * Prints one line per shape:
- *   conv CIN->COUT HxW kK forward MS GFLOPS backward MS GFLOPS
+ *   conv CIN->COUT HxW kK sS forward MS GFLOPS backward MS GFLOPS
+ *   pool C HxW kK sS forward MS backward MS
  * (milliseconds per pass, median of N; FLOPs = 2 per multiply-add). */
 #include <stdio.h>
 #include <stdlib.h>
 
 #include "ns-kernels.h"
 #include "ns-op-conv.h"
+#include "ns-op-pool.h"
 
-static int iterations = 5;
+static int      iterations = 5;
+static gboolean squeezenet_only = FALSE;
 
 static const GOptionEntry entries[] = {
   { "iterations", 0, 0, G_OPTION_ARG_INT, &iterations, "Timed passes", "N" },
+  { "squeezenet", 0, 0, G_OPTION_ARG_NONE, &squeezenet_only,
+    "Only SqueezeNet's conv1 and pool1", NULL },
   { NULL }
 };
 
@@ -75,62 +82,124 @@ typedef enum
   PASS_BACKWARD,
 } Pass;
 
+/* What one timed pass records: a conv or a max pool, forward or backward,
+ * over @buffers (conv: 0 in, 1 weights, 2 bias, 3 out, 4 grad_out,
+ * 5 grad_in; pool: 0 in, 3 out, 4 grad_out, 5 grad_in). */
+typedef struct
+{
+  const NsConvShape *conv;
+  const NsPoolShape *pool;
+  Pass               pass;
+} Job;
+
+static gboolean
+job_record (NsKernels    *kernels,
+            NsVkCommands *commands,
+            const Job    *job,
+            NsVkBuffer   *b,
+            GError      **error)
+{
+  if (job->pool != NULL && job->pass == PASS_FORWARD)
+    return ns_op_pool_max_record (kernels, commands, job->pool, &b[0], &b[3],
+                                  error);
+  if (job->pool != NULL)
+    return ns_op_pool_max_backward_record (kernels, commands, job->pool,
+                                           &b[0], &b[4], &b[5], FALSE,
+                                           error);
+  if (job->pass == PASS_FORWARD)
+    return ns_op_conv2d_record (kernels, commands, job->conv, &b[0], &b[1],
+                                &b[2], &b[3], error);
+
+  return ns_op_conv2d_backward_record (kernels, commands, job->conv, &b[4],
+                                       &b[3], &b[1], &b[5], FALSE, error);
+}
+
 static double
-time_pass (NsKernels         *kernels,
-           const NsConvShape *shape,
-           NsVkBuffer        *buffers,
-           Pass               pass,
-           GError           **error)
+time_job (NsKernels  *kernels,
+          const Job  *job,
+          NsVkBuffer *buffers,
+          GError    **error)
 {
   NsVkCommands commands;
-  gboolean     ok;
   double       ms = -1.0;
 
   if (!ns_vk_commands_init (kernels->ctx, &commands, 1, error))
     return -1.0;
-  ok = ns_vk_commands_begin (kernels->ctx, &commands, error);
-  if (ok && pass == PASS_FORWARD)
-    ok = ns_op_conv2d_record (kernels, &commands, shape, &buffers[0],
-                              &buffers[1], &buffers[2], &buffers[3], error);
-  else if (ok)
-    ok = ns_op_conv2d_backward_record (kernels, &commands, shape,
-                                       &buffers[4], &buffers[3], &buffers[1],
-                                       &buffers[5], FALSE, error);
-  if (ok && ns_vk_commands_end (kernels->ctx, &commands, error))
+  if (ns_vk_commands_begin (kernels->ctx, &commands, error) &&
+      job_record (kernels, &commands, job, buffers, error) &&
+      ns_vk_commands_end (kernels->ctx, &commands, error))
     ms = time_commands (kernels->ctx, &commands, error);
   ns_vk_commands_free (kernels->ctx, &commands);
 
   return ms;
 }
 
-/* Buffers: 0 in, 1 weights, 2 bias, 3 out, 4 grad_out, 5 grad_in; all
- * zero-filled, which costs the shaders the same time as real data. */
+/* Six buffers of @sizes floats, uniform in -1..1 from a fixed seed: half
+ * the outputs pass the ReLU mask and the pooling windows have one
+ * maximum each, as with real data. */
 static gboolean
-bench_shape (NsKernels *kernels,
+buffers_init (NsVkContext *ctx,
+              NsVkBuffer  *buffers,
+              const gsize *sizes,
+              GError     **error)
+{
+  GRand   *rand = g_rand_new_with_seed (1);
+  gboolean ok = TRUE;
+
+  for (guint i = 0; i < 6 && ok; i++)
+    {
+      float *data = g_new (float, sizes[i]);
+
+      for (gsize j = 0; j < sizes[i]; j++)
+        data[j] = (float) g_rand_double_range (rand, -1.0, 1.0);
+      ok = ns_vk_buffer_init (ctx, &buffers[i], sizes[i] * sizeof (float),
+                              error) &&
+           ns_vk_buffer_upload (ctx, &buffers[i], 0, data,
+                                sizes[i] * sizeof (float), error);
+      g_free (data);
+    }
+  g_rand_free (rand);
+
+  return ok;
+}
+
+static gboolean
+bench_jobs (NsKernels   *kernels,
+            Job         *jobs,
+            const gsize *sizes,
+            double      *ms,
+            GError     **error)
+{
+  NsVkBuffer buffers[6] = { 0 };
+  gboolean   ok = buffers_init (kernels->ctx, buffers, sizes, error);
+
+  for (Pass pass = PASS_FORWARD; pass <= PASS_BACKWARD && ok; pass++)
+    {
+      jobs[pass].pass = pass;
+      ms[pass] = time_job (kernels, &jobs[pass], buffers, error);
+      ok = ms[pass] >= 0.0;
+    }
+  for (guint i = 0; i < 6; i++)
+    ns_vk_buffer_free (kernels->ctx, &buffers[i]);
+
+  return ok;
+}
+
+static gboolean
+bench_shape (NsKernels  *kernels,
              NsConvShape shape,
              GError    **error)
 {
-  NsVkBuffer buffers[6] = { 0 };
-  gsize      sizes[6];
-  double     flops, ms[2];
-  gboolean   ok = TRUE;
+  Job    jobs[2] = { { .conv = &shape }, { .conv = &shape } };
+  gsize  sizes[6];
+  double flops, ms[2];
 
   ns_op_conv2d_shape_finish (&shape);
   sizes[0] = sizes[5] = (gsize) shape.in_c * shape.in_h * shape.in_w;
   sizes[1] = ns_op_conv2d_weights_size (&shape);
   sizes[2] = shape.out_c;
   sizes[3] = sizes[4] = (gsize) shape.out_c * shape.out_h * shape.out_w;
-  for (guint i = 0; i < 6 && ok; i++)
-    ok = ns_vk_buffer_init (kernels->ctx, &buffers[i],
-                            sizes[i] * sizeof (float), error);
-  for (Pass pass = PASS_FORWARD; pass <= PASS_BACKWARD && ok; pass++)
-    {
-      ms[pass] = time_pass (kernels, &shape, buffers, pass, error);
-      ok = ms[pass] >= 0.0;
-    }
-  for (guint i = 0; i < 6; i++)
-    ns_vk_buffer_free (kernels->ctx, &buffers[i]);
-  if (!ok)
+  if (!bench_jobs (kernels, jobs, sizes, ms, error))
     return FALSE;
 
   flops = 2.0 * shape.out_c * shape.out_h * shape.out_w * shape.in_c *
@@ -143,6 +212,60 @@ bench_shape (NsKernels *kernels,
   fflush (stdout);
 
   return TRUE;
+}
+
+/* A max pool without padding over @channels planes of @in_h x @in_w. */
+static gboolean
+bench_pool (NsKernels *kernels,
+            guint      channels,
+            guint      in_h,
+            guint      in_w,
+            guint      kernel,
+            guint      stride,
+            gboolean   ceil_mode,
+            GError   **error)
+{
+  NsPoolShape shape = {
+    .channels = channels, .in_h = in_h, .in_w = in_w,
+    .out_h = ns_op_pool_out_size (in_h, kernel, stride, 0, ceil_mode),
+    .out_w = ns_op_pool_out_size (in_w, kernel, stride, 0, ceil_mode),
+    .kernel = kernel, .stride = stride,
+  };
+  Job    jobs[2] = { { .pool = &shape }, { .pool = &shape } };
+  gsize  sizes[6];
+  double ms[2];
+
+  sizes[0] = sizes[5] = (gsize) channels * in_h * in_w;
+  sizes[1] = sizes[2] = 1;
+  sizes[3] = sizes[4] = (gsize) channels * shape.out_h * shape.out_w;
+  if (!bench_jobs (kernels, jobs, sizes, ms, error))
+    return FALSE;
+
+  printf ("pool %u %ux%u k%u s%u forward %.1f ms backward %.1f ms\n",
+          channels, in_h, in_w, kernel, stride, ms[0], ms[1]);
+  fflush (stdout);
+
+  return TRUE;
+}
+
+/* SqueezeNet v1.0's conv1 (7x7, stride 2, 96 channels) and pool1 (3x3,
+ * stride 2, ceil mode) on a @w x @h image. */
+static gboolean
+bench_squeezenet (NsKernels *kernels,
+                  guint      w,
+                  guint      h,
+                  GError   **error)
+{
+  NsConvShape shape = {
+    .in_c = 3, .out_c = 96, .in_h = h, .in_w = w,
+    .kernel = 7, .stride = 2, .relu = TRUE,
+  };
+
+  ns_op_conv2d_shape_finish (&shape);
+
+  return bench_shape (kernels, shape, error) &&
+         bench_pool (kernels, shape.out_c, shape.out_h, shape.out_w, 3, 2,
+                     TRUE, error);
 }
 
 /* SqueezeNet v1.0 shapes: conv1 (7x7, stride 2), then a fire module's
@@ -194,9 +317,10 @@ main (int    argc,
       return 1;
     }
   printf ("# %s, %u x %u px\n", ns_vk_context_get_device_name (ctx), size,
-          size);
+          squeezenet_only ? size * 3 / 4 : size);
   ns_kernels_init (&kernels, ctx);
-  for (gsize i = 0; i < G_N_ELEMENTS (vgg19_shapes) && ok; i++)
+  for (gsize i = 0; i < G_N_ELEMENTS (vgg19_shapes) && ok &&
+                   !squeezenet_only; i++)
     {
       NsConvShape shape = {
         .in_c = vgg19_shapes[i][0], .out_c = vgg19_shapes[i][1],
@@ -206,7 +330,10 @@ main (int    argc,
 
       ok = bench_shape (&kernels, shape, &error);
     }
-  for (gsize i = 0; i < G_N_ELEMENTS (squeezenet_shapes) && ok; i++)
+  if (ok && squeezenet_only)
+    ok = bench_squeezenet (&kernels, size, size * 3 / 4, &error);
+  for (gsize i = 0;
+       i < G_N_ELEMENTS (squeezenet_shapes) && ok && !squeezenet_only; i++)
     {
       const guint *row = squeezenet_shapes[i];
       NsConvShape  shape = {

@@ -201,6 +201,14 @@ test_shapes (void)
     { 4, 11, 9, 6, 5, 1, 2, 1, 0, 0 },
     { 3, 6, 7, 4, 1, 1, 1, 0, 0, 0 },
     { 3, 40, 37, 10, 7, 2, 0, 1, 2, 12 },
+    /* Direct backward by phases: input channels past one group of 3,
+     * stride 3 with a kernel shorter than the stride (rows no tap
+     * reaches), more taps per phase than one block of 4, 17 output
+     * channels (one past the forward's channel group). */
+    { 5, 19, 21, 17, 7, 2, 3, 1, 0, 0 },
+    { 2, 10, 11, 5, 2, 3, 1, 1, 0, 0 },
+    { 4, 14, 12, 3, 9, 1, 4, 0, 1, 5 },
+    { 7, 23, 9, 6, 5, 3, 2, 1, 0, 0 },
   };
   GRand *rand = g_rand_new_with_seed (42);
 
@@ -228,8 +236,8 @@ test_adjoint (void)
                     .kernel = 3, .stride = 2, .pad = 1 };
   GRand      *rand = g_rand_new_with_seed (7);
   gsize       n_in, n_out, n_w;
-  float      *x, *y, *w, *zero, *fx, *by;
-  NsVkBuffer  b_x, b_w, b_zero, b_fx, b_y, b_by;
+  float      *x, *y, *w, *wp, *zero, *fx, *by;
+  NsVkBuffer  b_x, b_w, b_wb, b_zero, b_fx, b_y, b_by;
   NsVkCommands commands;
   GError     *error = NULL;
   double      left = 0.0, right = 0.0;
@@ -239,6 +247,7 @@ test_adjoint (void)
   n_out = (gsize) s.out_c * s.out_h * s.out_w;
   n_w = ns_op_conv2d_weights_size (&s);
   x = g_new (float, n_in); y = g_new (float, n_out); w = g_new (float, n_w);
+  wp = g_new (float, n_w);
   zero = g_new0 (float, s.out_c); fx = g_new (float, n_out);
   by = g_new (float, n_in);
   ns_test_fill_random (rand, x, n_in, -1.0f, 1.0f);
@@ -246,7 +255,10 @@ test_adjoint (void)
   ns_test_fill_random (rand, w, n_w, -1.0f, 1.0f);
 
   ns_test_buffer_init (ctx, &b_x, x, n_in);
-  ns_test_buffer_init (ctx, &b_w, w, n_w);
+  ns_op_conv2d_pack_weights (&s, w, wp);
+  ns_test_buffer_init (ctx, &b_w, wp, n_w);
+  ns_op_conv2d_pack_weights_backward (&s, w, wp);
+  ns_test_buffer_init (ctx, &b_wb, wp, n_w);
   ns_test_buffer_init (ctx, &b_zero, zero, s.out_c);
   ns_test_buffer_init (ctx, &b_fx, NULL, n_out);
   ns_test_buffer_init (ctx, &b_y, y, n_out);
@@ -255,7 +267,7 @@ test_adjoint (void)
   g_assert_true (ns_op_conv2d_record (&kernels, &commands, &s, &b_x, &b_w,
                                       &b_zero, &b_fx, &error));
   g_assert_true (ns_op_conv2d_backward_record (&kernels, &commands, &s, &b_y,
-                                               &b_fx, &b_w, &b_by, FALSE,
+                                               &b_fx, &b_wb, &b_by, FALSE,
                                                &error));
   g_assert_no_error (error);
   ns_test_commands_run (ctx, &commands);
@@ -271,9 +283,10 @@ test_adjoint (void)
              left, right);
 
   ns_vk_buffer_free (ctx, &b_x); ns_vk_buffer_free (ctx, &b_w);
+  ns_vk_buffer_free (ctx, &b_wb);
   ns_vk_buffer_free (ctx, &b_zero); ns_vk_buffer_free (ctx, &b_fx);
   ns_vk_buffer_free (ctx, &b_y); ns_vk_buffer_free (ctx, &b_by);
-  g_free (x); g_free (y); g_free (w); g_free (zero); g_free (fx); g_free (by);
+  g_free (x); g_free (y); g_free (w); g_free (wp); g_free (zero); g_free (fx); g_free (by);
   g_rand_free (rand);
 }
 

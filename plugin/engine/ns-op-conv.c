@@ -4,9 +4,22 @@
 
 #include <string.h>
 
-/* Output channels per invocation of shaders/conv2d_direct.comp, input
- * channels per invocation of conv2d_direct_backward.comp. */
-#define CONV_OUTS 4
+/* Mirror shaders/conv2d_direct_backward.comp: invocations per workgroup,
+ * the block of output-grid columns and rows it covers, input channels per
+ * workgroup, floats per packed tap. */
+#define NS_CONV_BACK_INVOCATIONS 32
+#define NS_CONV_BACK_W           32
+#define NS_CONV_BACK_H           16
+#define NS_CONV_BACK_C           3
+#define NS_CONV_BACK_TAP         8
+
+/* Mirror shaders/conv2d_direct.comp: invocations per workgroup, tile
+ * width and height in output pixels, output channels per workgroup. */
+#define NS_CONV_DIRECT_INVOCATIONS 32
+#define NS_CONV_DIRECT_W           16
+#define NS_CONV_DIRECT_H           (NS_CONV_DIRECT_INVOCATIONS / \
+                                    NS_CONV_DIRECT_W * 8)
+#define NS_CONV_DIRECT_C           16
 
 /* Mirror shaders/conv_tile.glsl: invocations per workgroup, tile width
  * and height in pixels, output channels per workgroup. */
@@ -57,9 +70,14 @@ _Static_assert (sizeof (NsConvBackwardPush) == 52,
 _Static_assert (sizeof (NsConvTilePush) == 48,
                 "matches shaders/conv2d.comp and conv2d_backward.comp");
 
-static const guint32 conv_local_size[3] = { 64, 1, 1 };
 static const guint32 conv_tile_local_size[3] = {
   NS_CONV_TILE_INVOCATIONS, 1, 1
+};
+static const guint32 conv_direct_local_size[3] = {
+  NS_CONV_DIRECT_INVOCATIONS, 1, 1
+};
+static const guint32 conv_back_local_size[3] = {
+  NS_CONV_BACK_INVOCATIONS, 1, 1
 };
 
 /* Whether the tiled shaders take the layer: stride 1, kernel <= 3, and a
@@ -93,13 +111,32 @@ round_up (guint n,
   return (n + step - 1) / step * step;
 }
 
+/* Taps per axis and phase of the direct backward: ceil (k / stride). */
+static guint
+direct_taps (const NsConvShape *shape)
+{
+  return (shape->kernel + shape->stride - 1) / shape->stride;
+}
+
+/* Floats of the direct backward's packed weights. */
+static gsize
+direct_backward_size (const NsConvShape *shape)
+{
+  gsize taps = direct_taps (shape);
+
+  return (gsize) ns_kernels_groups (shape->in_c, NS_CONV_BACK_C) *
+         shape->stride * shape->stride * shape->out_c * taps * taps *
+         NS_CONV_BACK_TAP;
+}
+
 gsize
 ns_op_conv2d_weights_size (const NsConvShape *shape)
 {
   gsize k2 = (gsize) shape->kernel * shape->kernel;
 
   if (!conv_tiled (shape))
-    return shape->out_c * shape->in_c * k2;
+    return MAX (round_up (shape->out_c, NS_CONV_DIRECT_C) * shape->in_c * k2,
+                direct_backward_size (shape));
 
   return MAX (round_up (shape->out_c, NS_CONV_TILE_C) * shape->in_c,
               round_up (shape->in_c, NS_CONV_TILE_C) * shape->out_c) * k2;
@@ -141,12 +178,44 @@ ns_op_conv2d_pack_weights (const NsConvShape *shape,
                            const float       *weights,
                            float             *packed)
 {
-  if (conv_tiled (shape))
-    pack_tiled (weights, shape->out_c, shape->in_c, shape->kernel, FALSE,
-                FALSE, packed);
-  else
-    memcpy (packed, weights,
-            ns_op_conv2d_weights_size (shape) * sizeof (float));
+  pack_tiled (weights, shape->out_c, shape->in_c, shape->kernel, FALSE,
+              FALSE, packed);
+}
+
+/* Packs w [Cout][Cin][k][k] for conv2d_direct_backward.comp as
+ * [ceil (Cin / 3)][s][s][Cout][nj][nj][8], nj = ceil (k / s): entry
+ * (g, a, b, co, j, i, t) = w[co][3 g + t][a + j s][b + i s], zero where
+ * t >= 3 or that index is out of range (a whole buffer of
+ * ns_op_conv2d_weights_size () floats is written). */
+static void
+pack_direct_backward (const NsConvShape *shape,
+                      const float       *w,
+                      float             *packed)
+{
+  guint k = shape->kernel, s = shape->stride, nj = direct_taps (shape);
+  gsize n = direct_backward_size (shape);
+
+  memset (packed, 0, ns_op_conv2d_weights_size (shape) * sizeof (float));
+  for (gsize e = 0; e < n; e += NS_CONV_BACK_TAP)
+    {
+      gsize rest = e / NS_CONV_BACK_TAP;
+      guint i = rest % nj, j = rest / nj % nj;
+      guint co = rest / nj / nj % shape->out_c;
+      guint b = rest / nj / nj / shape->out_c % s;
+      guint a = rest / nj / nj / shape->out_c / s % s;
+      guint g = rest / nj / nj / shape->out_c / s / s;
+      guint ky = a + j * s, kx = b + i * s;
+
+      if (ky >= k || kx >= k)
+        continue;
+      for (guint t = 0; t < NS_CONV_BACK_C; t++)
+        {
+          guint ci = g * NS_CONV_BACK_C + t;
+
+          if (ci < shape->in_c)
+            packed[e + t] = w[((co * shape->in_c + ci) * k + ky) * k + kx];
+        }
+    }
 }
 
 /* The tiled backward reads the flipped, transposed kernel
@@ -160,8 +229,7 @@ ns_op_conv2d_pack_weights_backward (const NsConvShape *shape,
     pack_tiled (weights, shape->in_c, shape->out_c, shape->kernel, TRUE,
                 TRUE, packed);
   else
-    memcpy (packed, weights,
-            ns_op_conv2d_weights_size (shape) * sizeof (float));
+    pack_direct_backward (shape, weights, packed);
 }
 
 static gboolean
@@ -200,8 +268,37 @@ push_fill (const NsConvShape *shape,
   };
 }
 
-/* Records the tiled shader over out_w x out_h pixels and out_c channels,
- * in the workgroup counts the device allows. */
+/* Records @shader over the workgroup counts @groups, when the device
+ * allows them. */
+static gboolean
+grid_dispatch (NsKernels     *kernels,
+               NsVkCommands  *commands,
+               NsShaderId     shader,
+               NsVkBuffer   **buffers,
+               const void    *push,
+               guint          push_size,
+               const guint32 *local_size,
+               const guint32 *groups,
+               GError       **error)
+{
+  const VkPhysicalDeviceLimits *limits;
+
+  limits = ns_vk_context_get_limits (kernels->ctx);
+  for (guint i = 0; i < 3; i++)
+    if (groups[i] > limits->maxComputeWorkGroupCount[i])
+      {
+        g_set_error (error, NS_ERROR, NS_ERROR_UNSUPPORTED,
+                     "Shader %s needs %u workgroups along %c; the device "
+                     "allows %u", ns_vk_shader_name (shader), groups[i],
+                     'x' + i, limits->maxComputeWorkGroupCount[i]);
+        return FALSE;
+      }
+
+  return ns_op_dispatch (kernels, commands, shader, buffers, 4, push,
+                         push_size, local_size, groups, error);
+}
+
+/* Records the tiled shader over out_w x out_h pixels and out_c channels. */
 static gboolean
 tile_dispatch (NsKernels            *kernels,
                NsVkCommands         *commands,
@@ -210,27 +307,14 @@ tile_dispatch (NsKernels            *kernels,
                const NsConvTilePush *push,
                GError              **error)
 {
-  const VkPhysicalDeviceLimits *limits;
-  guint32                       groups[3];
+  guint32 groups[3] = {
+    ns_kernels_groups (push->out_w, NS_CONV_TILE_W),
+    ns_kernels_groups (push->out_h, NS_CONV_TILE_H),
+    ns_kernels_groups (push->out_c, NS_CONV_TILE_C),
+  };
 
-  limits = ns_vk_context_get_limits (kernels->ctx);
-  groups[0] = ns_kernels_groups (push->out_w, NS_CONV_TILE_W);
-  groups[1] = ns_kernels_groups (push->out_h, NS_CONV_TILE_H);
-  groups[2] = ns_kernels_groups (push->out_c, NS_CONV_TILE_C);
-  for (guint i = 0; i < 3; i++)
-    if (groups[i] > limits->maxComputeWorkGroupCount[i])
-      {
-        g_set_error (error, NS_ERROR, NS_ERROR_UNSUPPORTED,
-                     "Shader %s: %ux%u pixels, %u channels need %u "
-                     "workgroups along %c; the device allows %u",
-                     ns_vk_shader_name (shader), push->out_w, push->out_h,
-                     push->out_c, groups[i], 'x' + i,
-                     limits->maxComputeWorkGroupCount[i]);
-        return FALSE;
-      }
-
-  return ns_op_dispatch (kernels, commands, shader, buffers, 4, push,
-                         sizeof *push, conv_tile_local_size, groups, error);
+  return grid_dispatch (kernels, commands, shader, buffers, push,
+                        sizeof *push, conv_tile_local_size, groups, error);
 }
 
 static gboolean
@@ -244,14 +328,13 @@ direct_record (NsKernels         *kernels,
   guint32    groups[3];
 
   push_fill (shape, &push);
-  groups[0] = ns_kernels_groups ((guint64) shape->out_h * shape->out_w,
-                                 conv_local_size[0]);
-  groups[1] = ns_kernels_groups (shape->out_c, CONV_OUTS);
-  groups[2] = 1;
+  groups[0] = ns_kernels_groups (shape->out_w, NS_CONV_DIRECT_W);
+  groups[1] = ns_kernels_groups (shape->out_h, NS_CONV_DIRECT_H);
+  groups[2] = ns_kernels_groups (shape->out_c, NS_CONV_DIRECT_C);
 
-  return ns_op_dispatch (kernels, commands, NS_SHADER_conv2d_direct, buffers,
-                         4, &push, sizeof push, conv_local_size, groups,
-                         error);
+  return grid_dispatch (kernels, commands, NS_SHADER_conv2d_direct, buffers,
+                        &push, sizeof push, conv_direct_local_size, groups,
+                        error);
 }
 
 gboolean
@@ -304,16 +387,21 @@ direct_backward_record (NsKernels         *kernels,
   NsConvBackwardPush push;
   guint32            groups[3];
 
+  guint              s = shape->stride;
+
+  /* Output-grid rows Q = 0 .. (in_h - 1 + pad) / s reach every input
+   * row y = Q s + a - pad; columns likewise. */
   push_fill (shape, &push.conv);
   push.accumulate = accumulate ? 1 : 0;
-  groups[0] = ns_kernels_groups ((guint64) shape->in_h * shape->in_w,
-                                 conv_local_size[0]);
-  groups[1] = ns_kernels_groups (shape->in_c, CONV_OUTS);
-  groups[2] = 1;
+  groups[0] = ns_kernels_groups ((shape->in_w - 1 + shape->pad) / s + 1,
+                                 NS_CONV_BACK_W);
+  groups[1] = ns_kernels_groups ((shape->in_h - 1 + shape->pad) / s + 1,
+                                 NS_CONV_BACK_H);
+  groups[2] = ns_kernels_groups (shape->in_c, NS_CONV_BACK_C) * s * s;
 
-  return ns_op_dispatch (kernels, commands, NS_SHADER_conv2d_direct_backward,
-                         buffers, 4, &push, sizeof push, conv_local_size,
-                         groups, error);
+  return grid_dispatch (kernels, commands, NS_SHADER_conv2d_direct_backward,
+                        buffers, &push, sizeof push, conv_back_local_size,
+                        groups, error);
 }
 
 gboolean

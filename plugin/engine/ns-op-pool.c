@@ -14,6 +14,10 @@ typedef struct
 
 _Static_assert (sizeof (NsPoolPush) == 36, "matches shaders/pool.glsl");
 
+/* Mirrors BLOCK in shaders/pool_max_backward.comp: each invocation owns a
+ * square of this many input pixels a side. */
+#define NS_POOL_BACKWARD_BLOCK 4
+
 guint
 ns_op_pool_out_size (guint    n,
                      guint    kernel,
@@ -62,7 +66,8 @@ pool_shape_check (const NsPoolShape  *shape,
 
 /* Checks and records one pooling kernel.  @buffers hold, in binding order,
  * tensors of the input shape where @is_input says so, else of the output
- * shape; the grid covers the outputs (forward) or the inputs (backward). */
+ * shape; the grid covers the outputs (forward) or the inputs (backward),
+ * in squares of @block pixels a side. */
 static gboolean
 pool_record (NsKernels          *kernels,
              NsVkCommands       *commands,
@@ -72,6 +77,7 @@ pool_record (NsKernels          *kernels,
              const gboolean     *is_input,
              guint               n_buffers,
              gboolean            backward,
+             guint               block,
              gboolean            accumulate,
              GError            **error)
 {
@@ -96,7 +102,11 @@ pool_record (NsKernels          *kernels,
 
   return ns_op_dispatch_linear (kernels, commands, shader, buffers,
                                 n_buffers, &push, sizeof push,
-                                backward ? n_in : n_out, error);
+                                backward ?
+                                (guint64) shape->channels *
+                                ((shape->in_h + block - 1) / block) *
+                                ((shape->in_w + block - 1) / block) :
+                                n_out, error);
 }
 
 gboolean
@@ -111,7 +121,7 @@ ns_op_pool_max_record (NsKernels          *kernels,
   const gboolean is_input[] = { TRUE, FALSE };
 
   return pool_record (kernels, commands, NS_SHADER_pool_max, shape, buffers,
-                      is_input, 2, FALSE, FALSE, error);
+                      is_input, 2, FALSE, 1, FALSE, error);
 }
 
 gboolean
@@ -126,7 +136,7 @@ ns_op_pool_avg_record (NsKernels          *kernels,
   const gboolean is_input[] = { TRUE, FALSE };
 
   return pool_record (kernels, commands, NS_SHADER_pool_avg, shape, buffers,
-                      is_input, 2, FALSE, FALSE, error);
+                      is_input, 2, FALSE, 1, FALSE, error);
 }
 
 gboolean
@@ -143,7 +153,8 @@ ns_op_pool_max_backward_record (NsKernels          *kernels,
   const gboolean is_input[] = { TRUE, FALSE, TRUE };
 
   return pool_record (kernels, commands, NS_SHADER_pool_max_backward, shape,
-                      buffers, is_input, 3, TRUE, accumulate, error);
+                      buffers, is_input, 3, TRUE, NS_POOL_BACKWARD_BLOCK,
+                      accumulate, error);
 }
 
 gboolean
@@ -159,5 +170,5 @@ ns_op_pool_avg_backward_record (NsKernels          *kernels,
   const gboolean is_input[] = { FALSE, TRUE };
 
   return pool_record (kernels, commands, NS_SHADER_pool_avg_backward, shape,
-                      buffers, is_input, 2, TRUE, accumulate, error);
+                      buffers, is_input, 2, TRUE, 1, accumulate, error);
 }
