@@ -5,17 +5,24 @@
 // with scale = 1 / (C N) and slice s = the values p in
 // [s * chunk, min ((s + 1) * chunk, N)).  With one slice G is the Gram
 // matrix; with more, gram_reduce.comp sums the slices into G[0].
-// Accumulated in fp32.  A workgroup of 64 invocations computes ROWS rows i
-// by 64 columns j; invocation t owns column j = j0 + t for all ROWS rows,
-// in registers.  The rows' values F[i][p] go through shared memory STEP
-// values of p at a time, [p][i], so that every invocation reads the same
-// entries (broadcasts).  G is symmetric: blocks wholly below the diagonal
-// return at once, the others write G[i][j] and G[j][i] for i <= j.
-// Grid: x blocks of 64 columns j, y blocks of ROWS rows i, z slice.
-// Workgroup 64 x 1 (the host asks for it).
+// Accumulated in fp32.
+// A workgroup of INVOCATIONS invocations computes ROWS rows i by
+// INVOCATIONS * COLS columns j: invocation t owns the columns
+// j = j0 + t + INVOCATIONS m (m < COLS) for all ROWS rows, in registers,
+// and reads its own F[j][p] itself.  The rows' values are read 8 values of
+// p at a time, lane k of each subgroup reading F[i][p0 + k], then
+// broadcast within the subgroup (GL_KHR_shader_subgroup_ballot, subgroups
+// of at least 8: ns-vk.c requires both).  On a CPU driver a load is one
+// scalar load per lane even when all lanes read the same address, so this
+// turns 8 loads per row value into 1 load and 8 register broadcasts.
+// G is symmetric: blocks wholly below the diagonal return at once, the
+// others write G[i][j] and G[j][i] for i <= j.
+// Grid: x blocks of INVOCATIONS * COLS columns j, y blocks of ROWS rows i,
+// z slice.  Workgroup INVOCATIONS x 1 (the host asks for it).
 // Bindings: 0 F [C][N], 1 G [slices][C][C].
 // Push constants: c, n, chunk, scale.
 #extension GL_GOOGLE_include_directive : require
+#extension GL_KHR_shader_subgroup_ballot : require
 #include "common.glsl"
 
 layout (std430, binding = 0) readonly buffer Features { float f[]; };
@@ -29,60 +36,81 @@ layout (push_constant) uniform Push
   float scale;
 } pc;
 
+// These three mirror GRAM_INVOCATIONS, GRAM_ROWS and GRAM_OWN_COLS in
+// plugin/engine/ns-op-gram.c; ROWS is a multiple of 8.
+const uint INVOCATIONS = 16;
 const uint ROWS = 16;    // rows i per workgroup (and per invocation)
-const uint STEP = 64;    // values of p staged at a time
-
-shared vec4 tile_f[STEP][ROWS / 4];    // [p][i / 4]
+const uint COLS = 2;     // columns j per invocation
 
 void
 main ()
 {
-  uint t = gl_LocalInvocationID.x;
-  uint i0 = gl_WorkGroupID.y * ROWS;
-  uint j0 = gl_WorkGroupID.x * 64;
-  uint j = min (j0 + t, pc.c - 1);      // past C: read row C - 1, write none
-  uint start = gl_WorkGroupID.z * pc.chunk;
-  uint end = min (start + pc.chunk, pc.n);
-  uint slice = gl_WorkGroupID.z * pc.c * pc.c;
-  vec4 acc[ROWS / 4];
+  uint  t = gl_LocalInvocationID.x;
+  uint  lane = gl_SubgroupInvocationID % 8;
+  uint  i0 = gl_WorkGroupID.y * ROWS;
+  uint  j0 = gl_WorkGroupID.x * INVOCATIONS * COLS;
+  uint  start = gl_WorkGroupID.z * pc.chunk;
+  uint  end = min (start + pc.chunk, pc.n);
+  uint  slice = gl_WorkGroupID.z * pc.c * pc.c;
+  float acc[ROWS][COLS];
+  uint  own[COLS];
 
-  // The whole workgroup leaves together: no barrier is skipped by some.
-  if (i0 >= j0 + 64)
+  // The whole workgroup leaves together (the subgroups stay whole).
+  if (i0 >= j0 + INVOCATIONS * COLS)
     return;
 
-  for (uint q = 0; q < ROWS / 4; q++)
-    acc[q] = vec4 (0.0);
+  // Rows and columns past C read row C - 1 and write nothing; values of
+  // p past the end read the last one, multiplied by a zero row value.
+  for (uint m = 0; m < COLS; m++)
+    own[m] = min (j0 + t + INVOCATIONS * m, pc.c - 1) * pc.n;
+  for (uint a = 0; a < ROWS / 8; a++)
+    for (uint b = 0; b < 8; b++)
+      for (uint m = 0; m < COLS; m++)
+        acc[a * 8 + b][m] = 0.0;
 
-  for (uint p0 = start; p0 < end; p0 += STEP)
+  for (uint p0 = start; p0 < end; p0 += 8)
     {
-      barrier ();
-      for (uint e = t; e < STEP * ROWS; e += 64)
-        {
-          uint r = e / STEP, s = e % STEP;
+      float mine[ROWS], value[8][COLS];
+      uint  p = min (p0 + lane, end - 1);
 
-          tile_f[s][r / 4][r % 4] = i0 + r < pc.c && p0 + s < end ?
-                                    f[(i0 + r) * pc.n + p0 + s] : 0.0;
-        }
-      barrier ();
-      for (uint s = 0; s < min (STEP, end - p0); s++)
-        {
-          float value = f[j * pc.n + p0 + s];
+      // Constant trip counts of at most 8: the loops unroll, acc stays in
+      // registers (longer loops stay loops here and acc goes to memory).
+      for (uint a = 0; a < ROWS / 8; a++)
+        for (uint b = 0; b < 8; b++)
+          mine[a * 8 + b] =
+            mix (0.0, f[min (i0 + a * 8 + b, pc.c - 1) * pc.n + p],
+                 p0 + lane < end);
 
-          for (uint q = 0; q < ROWS / 4; q++)
-            acc[q] += value * tile_f[s][q];
-        }
+      for (uint k = 0; k < 8; k++)
+        for (uint m = 0; m < COLS; m++)
+          value[k][m] = f[own[m] + min (p0 + k, end - 1)];
+      for (uint a = 0; a < ROWS / 8; a++)
+        for (uint b = 0; b < 8; b++)
+          {
+            // subgroupBroadcast takes a constant lane.
+            float v = mine[a * 8 + b];
+            float row[8] = float[8] (
+              subgroupBroadcast (v, 0), subgroupBroadcast (v, 1),
+              subgroupBroadcast (v, 2), subgroupBroadcast (v, 3),
+              subgroupBroadcast (v, 4), subgroupBroadcast (v, 5),
+              subgroupBroadcast (v, 6), subgroupBroadcast (v, 7));
+
+            for (uint k = 0; k < 8; k++)
+              for (uint m = 0; m < COLS; m++)
+                acc[a * 8 + b][m] += row[k] * value[k][m];
+          }
     }
 
-  if (j0 + t >= pc.c)
-    return;
-  for (uint r = 0; r < ROWS; r++)
-    {
-      uint i = i0 + r;
-
-      if (i <= j && i < pc.c)
+  for (uint m = 0; m < COLS; m++)
+    for (uint a = 0; a < ROWS / 8; a++)
+      for (uint b = 0; b < 8; b++)
         {
-          g[slice + i * pc.c + j] = acc[r / 4][r % 4] * pc.scale;
-          g[slice + j * pc.c + i] = acc[r / 4][r % 4] * pc.scale;
+          uint i = i0 + a * 8 + b, j = j0 + t + INVOCATIONS * m;
+
+          if (i <= j && j < pc.c)
+            {
+              g[slice + i * pc.c + j] = acc[a * 8 + b][m] * pc.scale;
+              g[slice + j * pc.c + i] = acc[a * 8 + b][m] * pc.scale;
+            }
         }
-    }
 }

@@ -6,15 +6,22 @@
 // for features F [C][N], their Gram matrix G [C][C] and the target A
 // [C][C].  For E = w / norm * sum (G - A)^2 with G = F F^T / (C N) the
 // engine passes scale = 4 w / (norm C N).  Accumulated in fp32.
-// A workgroup of 64 invocations owns ROWS rows i and 64 x COLS values of
-// p; invocation t holds p = p0 + t + 64 m (m < COLS) for all ROWS rows in
-// registers.  G - A goes through shared memory STEP columns j at a time,
-// [j][i], so that every invocation reads the same entries (broadcasts).
-// Grid: x blocks of 64 COLS values of p, y blocks of ROWS rows.
-// Workgroup 64 x 1 (the host asks for it).
+// A workgroup of INVOCATIONS invocations owns ROWS rows i and
+// INVOCATIONS * COLS values of p: invocation t holds
+// p = p0 + t + INVOCATIONS m (m < COLS) for all ROWS rows, in registers,
+// and reads its own F[j][p] itself.  G - A is read 8 columns j at a time,
+// lane k of each subgroup reading column j0 + k, then broadcast within
+// the subgroup (GL_KHR_shader_subgroup_ballot, subgroups of at least 8:
+// ns-vk.c requires both).  On a CPU driver a load is one scalar load per
+// lane even when all lanes read the same address, so this turns 8 loads
+// per value into 1 load and 8 register broadcasts.
+// Grid: x blocks of ROWS rows, y blocks of INVOCATIONS * COLS values of p
+// (workgroups next to each other in x read the same F).
+// Workgroup INVOCATIONS x 1 (the host asks for it).
 // Bindings: 0 G, 1 A, 2 F, 3 grad [C][N].
 // Push constants: c, n, scale, accumulate.
 #extension GL_GOOGLE_include_directive : require
+#extension GL_KHR_shader_subgroup_ballot : require
 #include "common.glsl"
 
 layout (std430, binding = 0) readonly buffer Gram { float g[]; };
@@ -30,65 +37,74 @@ layout (push_constant) uniform Push
   uint  accumulate;
 } pc;
 
+// These three mirror GRAM_BACKWARD_INVOCATIONS, GRAM_BACKWARD_ROWS and
+// GRAM_BACKWARD_OWN in plugin/engine/ns-op-gram.c; ROWS is a multiple of 8.
+const uint INVOCATIONS = 32;
 const uint ROWS = 16;    // rows i per workgroup (and per invocation)
-const uint COLS = 1;     // values of p per invocation
-const uint STEP = 64;    // columns j of G - A staged at a time
-
-shared vec4 tile_d[STEP][ROWS / 4];    // [j][i / 4]: G - A
+const uint COLS = 3;     // values of p per invocation
 
 void
 main ()
 {
-  uint t = gl_LocalInvocationID.x;
-  uint i0 = gl_WorkGroupID.y * ROWS;
-  uint p0 = gl_WorkGroupID.x * 64 * COLS;
-  vec4 acc[COLS][ROWS / 4];
-  uint p[COLS];
+  uint  t = gl_LocalInvocationID.x;
+  uint  lane = gl_SubgroupInvocationID % 8;
+  uint  i0 = gl_WorkGroupID.x * ROWS;
+  uint  p0 = gl_WorkGroupID.y * INVOCATIONS * COLS;
+  float acc[ROWS][COLS];
+  uint  p[COLS];
 
+  // Rows past C read row C - 1, values of p past N the last one; neither
+  // is written.  Columns j past C read row C - 1 of F times a zero G - A.
   for (uint m = 0; m < COLS; m++)
+    p[m] = min (p0 + t + INVOCATIONS * m, pc.n - 1);
+  for (uint u = 0; u < ROWS / 8; u++)
+    for (uint v = 0; v < 8; v++)
+      for (uint m = 0; m < COLS; m++)
+        acc[u * 8 + v][m] = 0.0;
+
+  for (uint j0 = 0; j0 < pc.c; j0 += 8)
     {
-      // Past the end, read the last value and write nothing.
-      p[m] = min (p0 + t + 64 * m, pc.n - 1);
-      for (uint q = 0; q < ROWS / 4; q++)
-        acc[m][q] = vec4 (0.0);
+      uint  j = min (j0 + lane, pc.c - 1);
+      float mine[ROWS], value[8][COLS];
+
+      // Constant trip counts of at most 8: the loops unroll, acc stays
+      // in registers (longer loops stay loops here and acc goes to memory).
+      for (uint u = 0; u < ROWS / 8; u++)
+        for (uint v = 0; v < 8; v++)
+          {
+            uint at = min (i0 + u * 8 + v, pc.c - 1) * pc.c + j;
+
+            mine[u * 8 + v] = mix (0.0, g[at] - a[at], j0 + lane < pc.c);
+          }
+      for (uint k = 0; k < 8; k++)
+        for (uint m = 0; m < COLS; m++)
+          value[k][m] = f[min (j0 + k, pc.c - 1) * pc.n + p[m]];
+      for (uint u = 0; u < ROWS / 8; u++)
+        for (uint v = 0; v < 8; v++)
+          {
+            // subgroupBroadcast takes a constant lane.
+            float d = mine[u * 8 + v];
+            float row[8] = float[8] (
+              subgroupBroadcast (d, 0), subgroupBroadcast (d, 1),
+              subgroupBroadcast (d, 2), subgroupBroadcast (d, 3),
+              subgroupBroadcast (d, 4), subgroupBroadcast (d, 5),
+              subgroupBroadcast (d, 6), subgroupBroadcast (d, 7));
+
+            for (uint k = 0; k < 8; k++)
+              for (uint m = 0; m < COLS; m++)
+                acc[u * 8 + v][m] += row[k] * value[k][m];
+          }
     }
 
-  // Every invocation takes part in the staging and barriers; the bounds
-  // are checked on each load and on the final write.
-  for (uint j0 = 0; j0 < pc.c; j0 += STEP)
-    {
-      barrier ();
-      for (uint e = t; e < STEP * ROWS; e += 64)
-        {
-          uint  jj = e / ROWS, r = e % ROWS;
-          uint  at = (i0 + r) * pc.c + j0 + jj;
-          float d = i0 + r < pc.c && j0 + jj < pc.c ? g[at] - a[at] : 0.0;
-
-          tile_d[jj][r / 4][r % 4] = d;
-        }
-      barrier ();
-      for (uint jj = 0; jj < min (STEP, pc.c - j0); jj++)
-        {
-          uint row = (j0 + jj) * pc.n;
-
-          for (uint m = 0; m < COLS; m++)
-            {
-              float value = f[row + p[m]];
-
-              for (uint q = 0; q < ROWS / 4; q++)
-                acc[m][q] += value * tile_d[jj][q];
-            }
-        }
-    }
-
   for (uint m = 0; m < COLS; m++)
-    for (uint r = 0; r < ROWS; r++)
-      {
-        uint i = i0 + r, at = p0 + t + 64 * m;
-        uint o = i * pc.n + at;
+    for (uint u = 0; u < ROWS / 8; u++)
+      for (uint v = 0; v < 8; v++)
+        {
+          uint i = i0 + u * 8 + v, at = p0 + t + INVOCATIONS * m;
+          uint o = i * pc.n + at;
 
-        if (i < pc.c && at < pc.n)
-          grad[o] = pc.scale * acc[m][r / 4][r % 4] +
-                    (pc.accumulate != 0 ? grad[o] : 0.0);
-      }
+          if (i < pc.c && at < pc.n)
+            grad[o] = pc.scale * acc[u * 8 + v][m] +
+                      (pc.accumulate != 0 ? grad[o] : 0.0);
+        }
 }

@@ -38,14 +38,22 @@ _Static_assert (sizeof (NsGramBackwardPush) == 16,
 #define GRAM_TILE 32
 #define GRAM_STEP 16
 
-/* shaders/gram.comp: 64 invocations, each holding one column j for 16
- * rows; gram_backward.comp: 64 invocations, each holding one value of p
- * for 16 rows. */
-#define GRAM_COLS 64
+/* shaders/gram.comp: GRAM_INVOCATIONS invocations, each holding
+ * GRAM_OWN_COLS columns j for GRAM_ROWS rows; gram_backward.comp:
+ * GRAM_BACKWARD_INVOCATIONS invocations, each holding GRAM_BACKWARD_OWN
+ * values of p for GRAM_BACKWARD_ROWS rows. */
+#define GRAM_INVOCATIONS 16
+#define GRAM_OWN_COLS 2
+#define GRAM_COLS (GRAM_INVOCATIONS * GRAM_OWN_COLS)
 #define GRAM_ROWS 16
-static const guint32 gram_local_size[3] = { 64, 1, 1 };
-#define GRAM_BACKWARD_COLS (64 * 1)
+static const guint32 gram_local_size[3] = { GRAM_INVOCATIONS, 1, 1 };
+#define GRAM_BACKWARD_INVOCATIONS 32
+#define GRAM_BACKWARD_OWN 3
+#define GRAM_BACKWARD_COLS (GRAM_BACKWARD_INVOCATIONS * GRAM_BACKWARD_OWN)
 #define GRAM_BACKWARD_ROWS 16
+static const guint32 gram_backward_local_size[3] = {
+  GRAM_BACKWARD_INVOCATIONS, 1, 1
+};
 
 /* Few channels give few tiles: the sum over p is then split into slices
  * so that about 256 workgroups run, each slice at least 2048 values. */
@@ -138,8 +146,8 @@ ns_op_gram_backward_record (NsKernels     *kernels,
     .c = c, .n = n, .scale = scale, .accumulate = accumulate ? 1 : 0,
   };
   guint32            groups[3] = {
-    ns_kernels_groups (n, GRAM_BACKWARD_COLS),
-    ns_kernels_groups (c, GRAM_BACKWARD_ROWS), 1
+    ns_kernels_groups (c, GRAM_BACKWARD_ROWS),
+    ns_kernels_groups (n, GRAM_BACKWARD_COLS), 1
   };
 
   if (c == 0 || n == 0)
@@ -158,7 +166,7 @@ ns_op_gram_backward_record (NsKernels     *kernels,
                            error))
     return FALSE;
 
-  if (groups[0] > NS_OP_MAX_GROUPS_X)
+  if (groups[1] > NS_OP_MAX_GROUPS_X)
     {
       g_set_error (error, NS_ERROR, NS_ERROR_UNSUPPORTED,
                    "gram_backward: %u pixels, at most %u", n,
@@ -167,6 +175,6 @@ ns_op_gram_backward_record (NsKernels     *kernels,
     }
 
   return ns_op_dispatch (kernels, commands, NS_SHADER_gram_backward, buffers,
-                         4, &push, sizeof push, gram_local_size,
+                         4, &push, sizeof push, gram_backward_local_size,
                          groups, error);
 }
