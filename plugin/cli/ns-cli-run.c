@@ -127,7 +127,8 @@ devices_list (void)
               i, d->name, kinds[kind], VK_API_VERSION_MAJOR (d->api_version),
               VK_API_VERSION_MINOR (d->api_version),
               (guint64) d->heap_size >> 20,
-              d->usable ? "" : " unusable: needs Vulkan 1.1 compute with subgroup broadcast");
+              d->usable ? "" : " unusable: needs Vulkan 1.1 compute with "
+                               "subgroup broadcast");
     }
   g_array_unref (devices);
   return NS_CLI_EXIT_OK;
