@@ -21,11 +21,14 @@
 
 static int      iterations = 5;
 static gboolean squeezenet_only = FALSE;
+static gboolean direct = FALSE;
 
 static const GOptionEntry entries[] = {
   { "iterations", 0, 0, G_OPTION_ARG_INT, &iterations, "Timed passes", "N" },
   { "squeezenet", 0, 0, G_OPTION_ARG_NONE, &squeezenet_only,
     "Only SqueezeNet's conv1 and pool1", NULL },
+  { "direct", 0, 0, G_OPTION_ARG_NONE, &direct,
+    "The tiled and direct shaders only, never Winograd", NULL },
   { NULL }
 };
 
@@ -84,7 +87,10 @@ typedef enum
 
 /* What one timed pass records: a conv or a max pool, forward or backward,
  * over @buffers (conv: 0 in, 1 weights, 2 bias, 3 out, 4 grad_out,
- * 5 grad_in; pool: 0 in, 3 out, 4 grad_out, 5 grad_in). */
+ * 5 grad_in, 6 and 7 the Winograd scratch; pool: 0 in, 3 out, 4 grad_out,
+ * 5 grad_in). */
+#define N_BUFFERS 8
+
 typedef struct
 {
   const NsConvShape *conv;
@@ -106,12 +112,15 @@ job_record (NsKernels    *kernels,
     return ns_op_pool_max_backward_record (kernels, commands, job->pool,
                                            &b[0], &b[4], &b[5], FALSE,
                                            error);
+  NsConvScratch scratch = { &b[6], &b[7] };
+
   if (job->pass == PASS_FORWARD)
     return ns_op_conv2d_record (kernels, commands, job->conv, &b[0], &b[1],
-                                &b[2], &b[3], error);
+                                &b[2], &b[3], &scratch, error);
 
   return ns_op_conv2d_backward_record (kernels, commands, job->conv, &b[4],
-                                       &b[3], &b[1], &b[5], FALSE, error);
+                                       &b[3], &b[1], &b[5], FALSE, &scratch,
+                                       error);
 }
 
 static double
@@ -123,7 +132,10 @@ time_job (NsKernels  *kernels,
   NsVkCommands commands;
   double       ms = -1.0;
 
-  if (!ns_vk_commands_init (kernels->ctx, &commands, 1, error))
+  guint        dispatches = job->conv != NULL ?
+                            ns_op_conv2d_dispatches (job->conv) : 1;
+
+  if (!ns_vk_commands_init (kernels->ctx, &commands, dispatches, error))
     return -1.0;
   if (ns_vk_commands_begin (kernels->ctx, &commands, error) &&
       job_record (kernels, &commands, job, buffers, error) &&
@@ -134,7 +146,7 @@ time_job (NsKernels  *kernels,
   return ms;
 }
 
-/* Six buffers of @sizes floats, uniform in -1..1 from a fixed seed: half
+/* N_BUFFERS buffers of @sizes floats, uniform in -1..1 from a fixed seed: half
  * the outputs pass the ReLU mask and the pooling windows have one
  * maximum each, as with real data. */
 static gboolean
@@ -146,7 +158,7 @@ buffers_init (NsVkContext *ctx,
   GRand   *rand = g_rand_new_with_seed (1);
   gboolean ok = TRUE;
 
-  for (guint i = 0; i < 6 && ok; i++)
+  for (guint i = 0; i < N_BUFFERS && ok; i++)
     {
       float *data = g_new (float, sizes[i]);
 
@@ -170,7 +182,7 @@ bench_jobs (NsKernels   *kernels,
             double      *ms,
             GError     **error)
 {
-  NsVkBuffer buffers[6] = { 0 };
+  NsVkBuffer buffers[N_BUFFERS] = { 0 };
   gboolean   ok = buffers_init (kernels->ctx, buffers, sizes, error);
 
   for (Pass pass = PASS_FORWARD; pass <= PASS_BACKWARD && ok; pass++)
@@ -179,7 +191,7 @@ bench_jobs (NsKernels   *kernels,
       ms[pass] = time_job (kernels, &jobs[pass], buffers, error);
       ok = ms[pass] >= 0.0;
     }
-  for (guint i = 0; i < 6; i++)
+  for (guint i = 0; i < N_BUFFERS; i++)
     ns_vk_buffer_free (kernels->ctx, &buffers[i]);
 
   return ok;
@@ -191,10 +203,12 @@ bench_shape (NsKernels  *kernels,
              GError    **error)
 {
   Job    jobs[2] = { { .conv = &shape }, { .conv = &shape } };
-  gsize  sizes[6];
+  gsize  sizes[N_BUFFERS];
   double flops, ms[2];
 
+  shape.algorithm = direct ? NS_CONV_DIRECT : NS_CONV_AUTO;
   ns_op_conv2d_shape_finish (&shape);
+  sizes[6] = sizes[7] = MAX (ns_op_conv2d_scratch_size (&shape), 1);
   sizes[0] = sizes[5] = (gsize) shape.in_c * shape.in_h * shape.in_w;
   sizes[1] = ns_op_conv2d_weights_size (&shape);
   sizes[2] = shape.out_c;
@@ -232,11 +246,11 @@ bench_pool (NsKernels *kernels,
     .kernel = kernel, .stride = stride,
   };
   Job    jobs[2] = { { .pool = &shape }, { .pool = &shape } };
-  gsize  sizes[6];
+  gsize  sizes[N_BUFFERS];
   double ms[2];
 
   sizes[0] = sizes[5] = (gsize) channels * in_h * in_w;
-  sizes[1] = sizes[2] = 1;
+  sizes[1] = sizes[2] = sizes[6] = sizes[7] = 1;
   sizes[3] = sizes[4] = (gsize) channels * shape.out_h * shape.out_w;
   if (!bench_jobs (kernels, jobs, sizes, ms, error))
     return FALSE;

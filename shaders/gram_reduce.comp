@@ -1,6 +1,6 @@
 #version 450
 // SPDX-License-Identifier: GPL-3.0-or-later
-// Sums the slices of a Gram matrix computed by gram.comp, in place and in
+// Sums the slices of a Gram matrix (ns-op-gram.c, gemm.comp), in place and in
 // slice order: G[0][k] = G[0][k] + G[1][k] + ... + G[slices - 1][k].
 // Grid: linear over the count = C * C entries.
 // Bindings: 0 G [slices][C][C].  Push constants: count, slices.

@@ -84,10 +84,26 @@ shape_describe (const NsConvShape *s,
                 gboolean           accumulate)
 {
   return g_strdup_printf ("in %ux%ux%u out %ux%ux%u (at %u of %u) k=%u "
-                          "stride=%u pad=%u relu=%d accumulate=%d",
+                          "stride=%u pad=%u relu=%d accumulate=%d %s "
+                          "bands of %u",
                           s->in_c, s->in_h, s->in_w, s->out_c, s->out_h,
                           s->out_w, s->out_c_offset, s->out_c_total,
-                          s->kernel, s->stride, s->pad, s->relu, accumulate);
+                          s->kernel, s->stride, s->pad, s->relu, accumulate,
+                          ns_op_conv2d_winograd (s) ? "winograd" : "direct",
+                          s->band_rows);
+}
+
+/* The two Winograd scratch buffers for @s (one float where it needs
+ * none). */
+static void
+scratch_init (const NsConvShape *s,
+              NsVkBuffer        *transformed,
+              NsVkBuffer        *products)
+{
+  gsize n = MAX (ns_op_conv2d_scratch_size (s), 1);
+
+  ns_test_buffer_init (ctx, transformed, NULL, n);
+  ns_test_buffer_init (ctx, products, NULL, n);
 }
 
 static void
@@ -97,11 +113,14 @@ check_shape (NsConvShape s,
 {
   gsize        n_in, n_out, n_w;
   float       *in, *w, *wp, *bias, *out, *want, *grad_out, *grad_in, *want_in;
-  NsVkBuffer   b_in, b_w, b_wb, b_bias, b_out, b_gout, b_gin;
+  NsVkBuffer   b_in, b_w, b_wb, b_bias, b_out, b_gout, b_gin, b_t, b_p;
+  NsConvScratch scratch = { &b_t, &b_p };
   NsVkCommands commands;
   GError      *error = NULL;
   char        *what;
   double       err_forward, err_backward;
+  /* Winograd F(4x4, 3x3) rounds more than the direct sums do. */
+  double       tolerance = ns_op_conv2d_winograd (&s) ? 1e-5 : 1e-5;
 
   g_assert_true (ns_op_conv2d_shape_finish (&s));
   n_in = (gsize) s.in_c * s.in_h * s.in_w;
@@ -132,13 +151,14 @@ check_shape (NsConvShape s,
   ns_test_buffer_init (ctx, &b_out, want, n_out);
   ns_test_buffer_init (ctx, &b_gout, grad_out, n_out);
   ns_test_buffer_init (ctx, &b_gin, want_in, n_in);
+  scratch_init (&s, &b_t, &b_p);
 
-  ns_test_commands_begin (ctx, &commands, 2);
+  ns_test_commands_begin (ctx, &commands, 2 * ns_op_conv2d_dispatches (&s));
   g_assert_true (ns_op_conv2d_record (&kernels, &commands, &s, &b_in, &b_w,
-                                      &b_bias, &b_out, &error));
+                                      &b_bias, &b_out, &scratch, &error));
   g_assert_true (ns_op_conv2d_backward_record (&kernels, &commands, &s,
                                                &b_gout, &b_out, &b_wb, &b_gin,
-                                               accumulate, &error));
+                                               accumulate, &scratch, &error));
   g_assert_no_error (error);
   ns_test_commands_run (ctx, &commands);
 
@@ -152,7 +172,7 @@ check_shape (NsConvShape s,
   what = shape_describe (&s, accumulate);
   err_forward = ns_test_normalised_error (out, want, n_out);
   err_backward = ns_test_normalised_error (grad_in, want_in, n_in);
-  if (err_forward > 1e-5 || err_backward > 1e-5)
+  if (err_forward > tolerance || err_backward > tolerance)
     g_error ("conv2d %s: normalised error forward %g, backward %g",
              what, err_forward, err_backward);
   g_test_message ("conv2d %s: errors %.2g %.2g", what, err_forward,
@@ -166,6 +186,8 @@ check_shape (NsConvShape s,
   ns_vk_buffer_free (ctx, &b_out);
   ns_vk_buffer_free (ctx, &b_gout);
   ns_vk_buffer_free (ctx, &b_gin);
+  ns_vk_buffer_free (ctx, &b_t);
+  ns_vk_buffer_free (ctx, &b_p);
   g_free (in); g_free (w); g_free (wp); g_free (bias); g_free (out);
   g_free (want); g_free (grad_out); g_free (grad_in); g_free (want_in);
 }
@@ -197,6 +219,13 @@ test_shapes (void)
     { 6, 9, 10, 5, 2, 1, 0, 1, 0, 0 },
     { 6, 9, 10, 5, 2, 1, 1, 1, 1, 6 },
     { 3, 33, 17, 64, 3, 1, 1, 1, 0, 0 },
+    /* Winograd (k = 3, stride 1): pads 0 and 2 (the backward pass then
+     * takes pads 2 and 0), channels past and short of the products'
+     * 16-row blocks, tiles past a 64-tile block, SqueezeNet's expand3x3
+     * writing at a channel offset. */
+    { 5, 7, 9, 3, 3, 1, 2, 1, 0, 0 },
+    { 33, 30, 41, 18, 3, 1, 1, 1, 0, 0 },
+    { 16, 13, 13, 64, 3, 1, 1, 1, 64, 128 },
     /* Direct: k = 5 at stride 1, pad >= k, k = 7 at stride 2. */
     { 4, 11, 9, 6, 5, 1, 2, 1, 0, 0 },
     { 3, 6, 7, 4, 1, 1, 1, 0, 0, 0 },
@@ -214,30 +243,35 @@ test_shapes (void)
 
   for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
     for (int accumulate = 0; accumulate < 2; accumulate++)
-      {
-        NsConvShape s = {
-          .in_c = cases[i][0], .in_h = cases[i][1], .in_w = cases[i][2],
-          .out_c = cases[i][3], .kernel = cases[i][4], .stride = cases[i][5],
-          .pad = cases[i][6], .relu = cases[i][7],
-          .out_c_offset = cases[i][8], .out_c_total = cases[i][9],
-        };
+      for (NsConvAlgorithm a = NS_CONV_AUTO; a <= NS_CONV_DIRECT; a++)
+        {
+          NsConvShape s = {
+            .in_c = cases[i][0], .in_h = cases[i][1], .in_w = cases[i][2],
+            .out_c = cases[i][3], .kernel = cases[i][4],
+            .stride = cases[i][5], .pad = cases[i][6], .relu = cases[i][7],
+            .out_c_offset = cases[i][8], .out_c_total = cases[i][9],
+            .algorithm = a,
+          };
 
-        check_shape (s, accumulate, rand);
-      }
+          check_shape (s, accumulate, rand);
+          /* Winograd in bands of 1 and 2 tile rows, the last one short. */
+          for (s.band_rows = 1; ns_op_conv2d_winograd (&s) &&
+               s.band_rows <= 2; s.band_rows++)
+            check_shape (s, accumulate, rand);
+        }
   g_rand_free (rand);
 }
 
 /* <conv (x), y> = <x, conv_backward (y)> without ReLU and bias: the
  * backward pass is the forward pass's transpose. */
 static void
-test_adjoint (void)
+check_adjoint (NsConvShape s)
 {
-  NsConvShape s = { .in_c = 6, .in_h = 19, .in_w = 14, .out_c = 10,
-                    .kernel = 3, .stride = 2, .pad = 1 };
   GRand      *rand = g_rand_new_with_seed (7);
   gsize       n_in, n_out, n_w;
   float      *x, *y, *w, *wp, *zero, *fx, *by;
-  NsVkBuffer  b_x, b_w, b_wb, b_zero, b_fx, b_y, b_by;
+  NsVkBuffer  b_x, b_w, b_wb, b_zero, b_fx, b_y, b_by, b_t, b_p;
+  NsConvScratch scratch = { &b_t, &b_p };
   NsVkCommands commands;
   GError     *error = NULL;
   double      left = 0.0, right = 0.0;
@@ -263,12 +297,13 @@ test_adjoint (void)
   ns_test_buffer_init (ctx, &b_fx, NULL, n_out);
   ns_test_buffer_init (ctx, &b_y, y, n_out);
   ns_test_buffer_init (ctx, &b_by, NULL, n_in);
-  ns_test_commands_begin (ctx, &commands, 2);
+  scratch_init (&s, &b_t, &b_p);
+  ns_test_commands_begin (ctx, &commands, 2 * ns_op_conv2d_dispatches (&s));
   g_assert_true (ns_op_conv2d_record (&kernels, &commands, &s, &b_x, &b_w,
-                                      &b_zero, &b_fx, &error));
+                                      &b_zero, &b_fx, &scratch, &error));
   g_assert_true (ns_op_conv2d_backward_record (&kernels, &commands, &s, &b_y,
                                                &b_fx, &b_wb, &b_by, FALSE,
-                                               &error));
+                                               &scratch, &error));
   g_assert_no_error (error);
   ns_test_commands_run (ctx, &commands);
   ns_test_buffer_read (ctx, &b_fx, fx, n_out);
@@ -286,8 +321,21 @@ test_adjoint (void)
   ns_vk_buffer_free (ctx, &b_wb);
   ns_vk_buffer_free (ctx, &b_zero); ns_vk_buffer_free (ctx, &b_fx);
   ns_vk_buffer_free (ctx, &b_y); ns_vk_buffer_free (ctx, &b_by);
+  ns_vk_buffer_free (ctx, &b_t); ns_vk_buffer_free (ctx, &b_p);
   g_free (x); g_free (y); g_free (w); g_free (wp); g_free (zero); g_free (fx); g_free (by);
   g_rand_free (rand);
+}
+
+static void
+test_adjoint (void)
+{
+  NsConvShape strided = { .in_c = 6, .in_h = 19, .in_w = 14, .out_c = 10,
+                          .kernel = 3, .stride = 2, .pad = 1 };
+  NsConvShape winograd = { .in_c = 20, .in_h = 23, .in_w = 30, .out_c = 17,
+                           .kernel = 3, .stride = 1, .pad = 1 };
+
+  check_adjoint (strided);
+  check_adjoint (winograd);
 }
 
 int

@@ -18,28 +18,60 @@ layer_in_channels (const NsNet *net,
   return ns_net_layer_channels (net, net->layers[index].inputs[0]);
 }
 
+/* The shape of conv layer @index for an input of @width x @height. */
 static void
-conv_shape (const NsGraph *graph,
-            guint          index,
-            NsConvShape   *shape)
+net_conv_shape (const NsNet *net,
+                guint        index,
+                guint        width,
+                guint        height,
+                NsConvShape *shape)
 {
-  const NsLayer     *layer = &graph->net->layers[index];
-  const NsGraphNode *node = &graph->nodes[index];
-  int                from = layer->inputs[0];
+  const NsLayer *layer = &net->layers[index];
+  int            from = layer->inputs[0];
 
   memset (shape, 0, sizeof *shape);
-  shape->in_c = layer_in_channels (graph->net, index);
-  shape->in_h = from < 0 ? graph->height : graph->nodes[from].h;
-  shape->in_w = from < 0 ? graph->width : graph->nodes[from].w;
-  shape->out_c = node->c;
-  shape->out_h = node->h;
-  shape->out_w = node->w;
+  shape->in_c = layer_in_channels (net, index);
+  shape->in_h = from < 0 ? height : ns_net_layer_out_size (net, from, height);
+  shape->in_w = from < 0 ? width : ns_net_layer_out_size (net, from, width);
+  shape->out_c = ns_net_layer_channels (net, index);
+  shape->out_h = ns_net_layer_out_size (net, index, height);
+  shape->out_w = ns_net_layer_out_size (net, index, width);
   shape->kernel = layer->kernel;
   shape->stride = layer->stride;
   shape->pad = layer->pad;
   shape->relu = layer->relu;
   shape->out_c_offset = 0;
-  shape->out_c_total = node->c;
+  shape->out_c_total = shape->out_c;
+}
+
+static void
+conv_shape (const NsGraph *graph,
+            guint          index,
+            NsConvShape   *shape)
+{
+  net_conv_shape (graph->net, index, graph->width, graph->height, shape);
+}
+
+/* Floats of each Winograd scratch buffer the first @n_nodes layers need
+ * at @width x @height (0 when none takes Winograd). */
+static gsize
+scratch_floats (const NsNet *net,
+                guint        n_nodes,
+                guint        width,
+                guint        height)
+{
+  gsize floats = 0;
+
+  for (guint i = 0; i < n_nodes; i++)
+    if (net->layers[i].kind == NS_LAYER_CONV)
+      {
+        NsConvShape shape;
+
+        net_conv_shape (net, i, width, height, &shape);
+        floats = MAX (floats, ns_op_conv2d_scratch_size (&shape));
+      }
+
+  return floats;
 }
 
 static void
@@ -80,13 +112,15 @@ ns_graph_weights_bytes (const NsNet *net,
   for (guint i = 0; i < n_layers; i++)
     {
       const NsLayer *layer = &net->layers[i];
+      NsConvShape    shape;
       guint64        n;
 
       if (layer->kind != NS_LAYER_CONV)
         continue;
-      n = (guint64) layer->out_channels * layer_in_channels (net, i) *
-          layer->kernel * layer->kernel;
-      bytes += 2 * n * sizeof (float) + layer->out_channels * sizeof (float);
+      net_conv_shape (net, i, 0, 0, &shape);
+      n = ns_op_conv2d_weights_size (&shape);
+      bytes += (ns_op_conv2d_winograd (&shape) ? 1 : 2) * n * sizeof (float) +
+               layer->out_channels * sizeof (float);
     }
 
   return bytes;
@@ -114,10 +148,13 @@ conv_weights_upload (NsVkContext    *ctx,
   float         *packed = g_new (float, n);
   gboolean       ok;
 
+  gboolean       shared = ns_op_conv2d_winograd (&shape);
+
   ok = ns_vk_buffer_init (ctx, &weights->weights[index], n * sizeof (float),
                           error) &&
-       ns_vk_buffer_init (ctx, &weights->weights_back[index],
-                          n * sizeof (float), error) &&
+       (shared ||
+        ns_vk_buffer_init (ctx, &weights->weights_back[index],
+                           n * sizeof (float), error)) &&
        ns_vk_buffer_init (ctx, &weights->bias[index],
                           shape.out_c * sizeof (float), error);
   if (ok)
@@ -126,7 +163,10 @@ conv_weights_upload (NsVkContext    *ctx,
       ok = ns_vk_buffer_upload (ctx, &weights->weights[index], 0, packed,
                                 n * sizeof (float), error);
     }
-  if (ok)
+  if (ok && shared)
+    ok = ns_vk_buffer_upload (ctx, &weights->bias[index], 0, b,
+                              shape.out_c * sizeof (float), error);
+  else if (ok)
     {
       ns_op_conv2d_pack_weights_backward (&shape, w, packed);
       ok = ns_vk_buffer_upload (ctx, &weights->weights_back[index], 0, packed,
@@ -205,6 +245,7 @@ ns_graph_plan (const NsNet *net,
 {
   guint64 image = (guint64) 3 * width * height * sizeof (float);
   guint   copies = with_grad ? 2 : 1;
+  guint64 scratch;
 
   *bytes = 2 * image * copies;
   *largest = image;
@@ -228,6 +269,9 @@ ns_graph_plan (const NsNet *net,
       *bytes += size * copies;
       *largest = MAX (*largest, size);
     }
+  scratch = scratch_floats (net, n_nodes, width, height) * sizeof (float);
+  *bytes += 2 * scratch;
+  *largest = MAX (*largest, scratch);
 
   return TRUE;
 }
@@ -265,6 +309,7 @@ ns_graph_init (NsGraph              *graph,
 {
   VkDeviceSize image_bytes = (VkDeviceSize) 3 * width * height * sizeof (float);
   guint64      bytes, largest;
+  gsize        scratch;
 
   memset (graph, 0, sizeof *graph);
   graph->ctx = ctx;
@@ -289,6 +334,13 @@ ns_graph_init (NsGraph              *graph,
   for (guint i = 0; i < n_nodes; i++)
     if (!node_init (graph, i, error))
       goto fail;
+  scratch = scratch_floats (graph->net, n_nodes, width, height);
+  if (scratch > 0 &&
+      (!ns_vk_buffer_init (ctx, &graph->transformed, scratch * sizeof (float),
+                           error) ||
+       !ns_vk_buffer_init (ctx, &graph->products, scratch * sizeof (float),
+                           error)))
+    goto fail;
 
   return TRUE;
 
@@ -312,6 +364,8 @@ ns_graph_clear (NsGraph *graph)
   ns_vk_buffer_free (graph->ctx, &graph->image_grad);
   ns_vk_buffer_free (graph->ctx, &graph->input);
   ns_vk_buffer_free (graph->ctx, &graph->input_grad);
+  ns_vk_buffer_free (graph->ctx, &graph->transformed);
+  ns_vk_buffer_free (graph->ctx, &graph->products);
   memset (graph, 0, sizeof *graph);
 }
 
@@ -378,18 +432,21 @@ layer_record_forward (NsGraph     *graph,
   NsVkCommands  *commands;
   NsConvShape    conv;
   NsPoolShape    pool;
+  NsConvScratch  scratch = { &graph->transformed, &graph->products };
 
   switch (layer->kind)
     {
     case NS_LAYER_CONV:
       conv_shape (graph, index, &conv);
-      commands = ns_recorder_take (recorder, conv_flops (&conv), error);
+      commands = ns_recorder_take_dispatches (recorder, conv_flops (&conv),
+                                              ns_op_conv2d_dispatches (&conv),
+                                              error);
       return commands != NULL &&
              ns_op_conv2d_record (graph->kernels, commands, &conv,
                                   source_value (graph, layer->inputs[0]),
                                   &graph->weights->weights[index],
                                   &graph->weights->bias[index],
-                                  &node->value, error);
+                                  &node->value, &scratch, error);
 
     case NS_LAYER_POOL_MAX:
     case NS_LAYER_POOL_AVG:
@@ -465,18 +522,23 @@ layer_record_backward (NsGraph     *graph,
   NsVkCommands  *commands;
   NsConvShape    conv;
   NsPoolShape    pool;
+  NsConvScratch  scratch = { &graph->transformed, &graph->products };
 
   switch (layer->kind)
     {
     case NS_LAYER_CONV:
       conv_shape (graph, index, &conv);
-      commands = ns_recorder_take (recorder, conv_flops (&conv), error);
+      commands = ns_recorder_take_dispatches (recorder, conv_flops (&conv),
+                                              ns_op_conv2d_dispatches (&conv),
+                                              error);
       return commands != NULL &&
              ns_op_conv2d_backward_record (graph->kernels, commands, &conv,
                                            &node->grad, &node->value,
+                                           ns_op_conv2d_winograd (&conv) ?
+                                           &graph->weights->weights[index] :
                                            &graph->weights->weights_back[index],
                                            source_grad (graph, layer->inputs[0]),
-                                           TRUE, error);
+                                           TRUE, &scratch, error);
 
     case NS_LAYER_POOL_MAX:
     case NS_LAYER_POOL_AVG:

@@ -16,7 +16,9 @@ typedef struct
 {
   const NsNet *net;
   NsVkBuffer  *weights;        /* per layer; conv layers only */
-  NsVkBuffer  *weights_back;   /* the same in the backward pass's layout */
+  NsVkBuffer  *weights_back;   /* the same in the backward pass's layout;
+                                  empty where the backward pass reads
+                                  `weights` (Winograd layers) */
   NsVkBuffer  *bias;
 } NsGraphWeights;
 
@@ -41,6 +43,8 @@ typedef struct
   NsVkBuffer            input;       /* [3][h][w] in the net's convention */
   NsVkBuffer            input_grad;
   NsGraphNode          *nodes;
+  NsVkBuffer            transformed; /* Winograd scratch of every layer */
+  NsVkBuffer            products;
 } NsGraph;
 
 gboolean ns_graph_weights_upload (NsVkContext          *ctx,

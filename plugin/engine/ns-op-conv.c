@@ -2,6 +2,8 @@
 /* Convolution forward and backward to the input. */
 #include "ns-op-conv.h"
 
+#include "ns-op-gemm.h"
+
 #include <string.h>
 
 /* Mirror shaders/conv2d_direct_backward.comp: invocations per workgroup,
@@ -27,6 +29,44 @@
 #define NS_CONV_TILE_W           16
 #define NS_CONV_TILE_H           (NS_CONV_TILE_INVOCATIONS / NS_CONV_TILE_W * 8)
 #define NS_CONV_TILE_C           16
+
+/* Invocations per workgroup of wino_input.comp and wino_output.comp. */
+#define NS_WINO_TRANSFORM_INVOCATIONS 64
+
+/* Output pixels per tile side, input pixels per patch side (6 x 6
+ * positions). */
+#define NS_WINO_TILE      4
+#define NS_WINO_SIDE      6
+#define NS_WINO_POSITIONS (NS_WINO_SIDE * NS_WINO_SIDE)
+
+/* A pass covers bands of tile rows such that each scratch buffer holds at
+ * most this many floats (16 MiB), unless one row alone needs more: the
+ * bands' work stays within the caches and the memory plan stays small. */
+#define NS_WINO_SCRATCH_FLOATS (4u << 20)
+
+/* Flags of NsWinoPush (shaders/winograd.glsl). */
+enum
+{
+  NS_WINO_RELU       = 1,
+  NS_WINO_ACCUMULATE = 2,
+  NS_WINO_MASK       = 4,
+  NS_WINO_BIAS       = 8,
+};
+
+/* Mirrors the push constants of shaders/winograd.glsl. */
+typedef struct
+{
+  guint32 in_c, in_h, in_w, in_c_offset;
+  guint32 out_c, out_h, out_w, out_c_offset;
+  guint32 pad, flags, tiles_x, tile_y0;
+  guint32 tiles, unused[3];
+} NsWinoPush;
+
+/* G of shaders/winograd.glsl: the kernel's transform, U = G g G^T. */
+static const float wino_g[NS_WINO_SIDE][3] = {
+  { 1.0f, 0.0f, 0.0f }, { 0.0f, 0.0f, 1.0f }, { 1.0f, 1.0f, 1.0f },
+  { 1.0f, -1.0f, 1.0f }, { 0.5f, 1.0f, 2.0f }, { 2.0f, 1.0f, 0.5f },
+};
 
 /* Flags of NsConvTilePush. */
 enum
@@ -69,6 +109,7 @@ _Static_assert (sizeof (NsConvBackwardPush) == 52,
                 "matches shaders/conv2d_direct_backward.comp");
 _Static_assert (sizeof (NsConvTilePush) == 48,
                 "matches shaders/conv2d.comp and conv2d_backward.comp");
+_Static_assert (sizeof (NsWinoPush) == 64, "matches shaders/winograd.glsl");
 
 static const guint32 conv_tile_local_size[3] = {
   NS_CONV_TILE_INVOCATIONS, 1, 1
@@ -79,6 +120,10 @@ static const guint32 conv_direct_local_size[3] = {
 static const guint32 conv_back_local_size[3] = {
   NS_CONV_BACK_INVOCATIONS, 1, 1
 };
+static const guint32 wino_transform_local_size[3] = {
+  NS_WINO_TRANSFORM_INVOCATIONS, 1, 1
+};
+
 
 /* Whether the tiled shaders take the layer: stride 1, kernel <= 3, and a
  * pad that leaves the transposed convolution a pad of k - 1 - pad >= 0. */
@@ -87,6 +132,13 @@ conv_tiled (const NsConvShape *shape)
 {
   return shape->stride == 1 && shape->kernel <= 3 &&
          shape->pad < shape->kernel;
+}
+
+gboolean
+ns_op_conv2d_winograd (const NsConvShape *shape)
+{
+  return shape->algorithm == NS_CONV_AUTO && shape->kernel == 3 &&
+         shape->stride == 1 && shape->pad <= 2;
 }
 
 gboolean
@@ -111,6 +163,99 @@ round_up (guint n,
   return (n + step - 1) / step * step;
 }
 
+/* One pass of the Winograd convolution, forward or backward, seen as a
+ * convolution of k_c channels of H x W into m_c channels of out_h x out_w
+ * with the given pad, and the band of tile rows it takes at a time. */
+typedef struct
+{
+  guint k_c, m_c;
+  guint out_h, out_w, pad;
+  guint tiles_x, tiles_y;
+  guint band_rows;
+} WinoPass;
+
+static void
+wino_pass (const NsConvShape *shape,
+           gboolean           backward,
+           WinoPass          *pass)
+{
+  guint64 per_row;
+
+  pass->k_c = backward ? shape->out_c : shape->in_c;
+  pass->m_c = backward ? shape->in_c : shape->out_c;
+  pass->out_h = backward ? shape->in_h : shape->out_h;
+  pass->out_w = backward ? shape->in_w : shape->out_w;
+  pass->pad = backward ? shape->kernel - 1 - shape->pad : shape->pad;
+  pass->tiles_x = (pass->out_w + NS_WINO_TILE - 1) / NS_WINO_TILE;
+  pass->tiles_y = (pass->out_h + NS_WINO_TILE - 1) / NS_WINO_TILE;
+  per_row = (guint64) NS_WINO_POSITIONS * MAX (shape->in_c, shape->out_c) *
+            pass->tiles_x;
+  pass->band_rows = shape->band_rows > 0 ? shape->band_rows :
+                    NS_WINO_SCRATCH_FLOATS / MAX (per_row, 1);
+  pass->band_rows = CLAMP (pass->band_rows, 1, MAX (pass->tiles_y, 1));
+}
+
+/* Tiles of a band of @rows tile rows. */
+static guint
+wino_band_tiles (const WinoPass *pass,
+                 guint           rows)
+{
+  return rows * pass->tiles_x;
+}
+
+static guint
+wino_bands (const WinoPass *pass)
+{
+  return (pass->tiles_y + pass->band_rows - 1) / pass->band_rows;
+}
+
+/* Over the forward and the backward pass: the floats of each scratch
+ * buffer and the bands. */
+static void
+wino_needs (const NsConvShape *shape,
+            gsize             *floats,
+            guint             *bands)
+{
+  *floats = 0;
+  *bands = 0;
+  for (int backward = 0; backward < 2; backward++)
+    {
+      WinoPass pass;
+
+      wino_pass (shape, backward, &pass);
+      *floats = MAX (*floats, (gsize) NS_WINO_POSITIONS *
+                              MAX (shape->in_c, shape->out_c) *
+                              wino_band_tiles (&pass, pass.band_rows));
+      *bands = MAX (*bands, wino_bands (&pass));
+    }
+}
+
+gsize
+ns_op_conv2d_scratch_size (const NsConvShape *shape)
+{
+  gsize floats;
+  guint bands;
+
+  if (!ns_op_conv2d_winograd (shape))
+    return 0;
+  wino_needs (shape, &floats, &bands);
+
+  return floats;
+}
+
+guint
+ns_op_conv2d_dispatches (const NsConvShape *shape)
+{
+  gsize floats;
+  guint bands;
+
+  if (!ns_op_conv2d_winograd (shape))
+    return 1;
+  wino_needs (shape, &floats, &bands);
+
+  return 3 * bands;
+}
+
 /* Taps per axis and phase of the direct backward: ceil (k / stride). */
 static guint
 direct_taps (const NsConvShape *shape)
@@ -133,6 +278,9 @@ gsize
 ns_op_conv2d_weights_size (const NsConvShape *shape)
 {
   gsize k2 = (gsize) shape->kernel * shape->kernel;
+
+  if (ns_op_conv2d_winograd (shape))
+    return (gsize) NS_WINO_POSITIONS * shape->in_c * shape->out_c;
 
   if (!conv_tiled (shape))
     return MAX (round_up (shape->out_c, NS_CONV_DIRECT_C) * shape->in_c * k2,
@@ -173,11 +321,44 @@ pack_tiled (const float *w,
     }
 }
 
+/* Packs w [Cout][Cin][3][3] as U [36][Cin][Cout]:
+ * U[a 6 + b][ci][co] = (G g G^T)[a][b] for g = w[co][ci]. */
+static void
+pack_winograd (const NsConvShape *shape,
+               const float       *w,
+               float             *packed)
+{
+  guint cout = shape->out_c;
+  gsize batch = (gsize) shape->in_c * cout;
+
+  for (guint co = 0; co < shape->out_c; co++)
+    for (guint ci = 0; ci < shape->in_c; ci++)
+      {
+        const float *g = w + ((gsize) co * shape->in_c + ci) * 9;
+        float        gt[3][NS_WINO_SIDE];   /* g G^T */
+
+        for (guint ky = 0; ky < 3; ky++)
+          for (guint b = 0; b < NS_WINO_SIDE; b++)
+            gt[ky][b] = g[ky * 3] * wino_g[b][0] + g[ky * 3 + 1] * wino_g[b][1] +
+                        g[ky * 3 + 2] * wino_g[b][2];
+        for (guint a = 0; a < NS_WINO_SIDE; a++)
+          for (guint b = 0; b < NS_WINO_SIDE; b++)
+            packed[(a * NS_WINO_SIDE + b) * batch + (gsize) ci * cout + co] =
+              wino_g[a][0] * gt[0][b] + wino_g[a][1] * gt[1][b] +
+              wino_g[a][2] * gt[2][b];
+      }
+}
+
 void
 ns_op_conv2d_pack_weights (const NsConvShape *shape,
                            const float       *weights,
                            float             *packed)
 {
+  if (ns_op_conv2d_winograd (shape))
+    {
+      pack_winograd (shape, weights, packed);
+      return;
+    }
   pack_tiled (weights, shape->out_c, shape->in_c, shape->kernel, FALSE,
               FALSE, packed);
 }
@@ -225,7 +406,9 @@ ns_op_conv2d_pack_weights_backward (const NsConvShape *shape,
                                     const float       *weights,
                                     float             *packed)
 {
-  if (conv_tiled (shape))
+  if (ns_op_conv2d_winograd (shape))
+    pack_winograd (shape, weights, packed);
+  else if (conv_tiled (shape))
     pack_tiled (weights, shape->in_c, shape->out_c, shape->kernel, TRUE,
                 TRUE, packed);
   else
@@ -317,6 +500,94 @@ tile_dispatch (NsKernels            *kernels,
                         sizeof *push, conv_tile_local_size, groups, error);
 }
 
+/* Records the bands of one Winograd pass (forward, or @backward): for each
+ * band of tile rows the input transform, the 36 products and the output
+ * transform.  @mask and @bias may be any buffer where @flags does not ask
+ * for them. */
+static gboolean
+wino_record (NsKernels           *kernels,
+             NsVkCommands        *commands,
+             const NsConvShape   *shape,
+             gboolean             backward,
+             NsVkBuffer          *src,
+             NsVkBuffer          *mask,
+             NsVkBuffer          *weights,
+             NsVkBuffer          *bias,
+             NsVkBuffer          *dst,
+             const NsConvScratch *scratch,
+             guint32              flags,
+             GError             **error)
+{
+  WinoPass   pass;
+  NsWinoPush push;
+  guint      band_tiles;
+
+  if (scratch == NULL)
+    {
+      g_set_error (error, NS_ERROR, NS_ERROR_BAD_INPUT,
+                   "conv2d: the Winograd convolution needs scratch buffers");
+      return FALSE;
+    }
+  wino_pass (shape, backward, &pass);
+  band_tiles = wino_band_tiles (&pass, pass.band_rows);
+  if (!ns_op_check_buffer (scratch->transformed, (guint64) NS_WINO_POSITIONS *
+                           pass.k_c * band_tiles, "conv2d", "transformed",
+                           error) ||
+      !ns_op_check_buffer (scratch->products, (guint64) NS_WINO_POSITIONS *
+                           pass.m_c * band_tiles, "conv2d", "products", error))
+    return FALSE;
+  push = (NsWinoPush) {
+    .in_c = pass.k_c,
+    .in_h = backward ? shape->out_h : shape->in_h,
+    .in_w = backward ? shape->out_w : shape->in_w,
+    .in_c_offset = backward ? shape->out_c_offset : 0,
+    .out_c = pass.m_c, .out_h = pass.out_h, .out_w = pass.out_w,
+    .out_c_offset = backward ? 0 : shape->out_c_offset,
+    .pad = pass.pad, .flags = flags, .tiles_x = pass.tiles_x,
+  };
+  for (guint y0 = 0; y0 < pass.tiles_y; y0 += pass.band_rows)
+    {
+      NsVkBuffer *input_buffers[] = { src, mask, scratch->transformed };
+      NsVkBuffer *output_buffers[] = { scratch->products, bias, dst };
+      guint       tiles = wino_band_tiles (&pass, MIN (pass.band_rows,
+                                                       pass.tiles_y - y0));
+      guint32     input_groups[3] = {
+        ns_kernels_groups (tiles, NS_WINO_TRANSFORM_INVOCATIONS), pass.k_c, 1
+      };
+      guint32     output_groups[3] = {
+        ns_kernels_groups (tiles, NS_WINO_TRANSFORM_INVOCATIONS), pass.m_c, 1
+      };
+      /* U is [36][Cin][Cout]: forward A[co][ci] = U[ci][co], backward
+       * A[ci][co] = U[ci][co] at the flipped position. */
+      NsGemm      product = {
+        .batches = NS_WINO_POSITIONS, .m = pass.m_c,
+        .t = tiles, .t_last = tiles,
+        .k = pass.k_c, .k_last = pass.k_c,
+        .a_batch = shape->in_c * shape->out_c,
+        .a_m = backward ? shape->out_c : 1,
+        .a_k = backward ? 1 : shape->out_c,
+        .b_batch = pass.k_c * tiles, .b_k = tiles, .b_t = 1,
+        .c_batch = pass.m_c * tiles, .c_m = tiles, .c_t = 1,
+        .scale = 1.0f, .flip = backward,
+      };
+
+      push.tile_y0 = y0;
+      push.tiles = tiles;
+      if (!ns_op_dispatch (kernels, commands, NS_SHADER_wino_input,
+                           input_buffers, 3, &push, sizeof push,
+                           wino_transform_local_size, input_groups, error) ||
+          !ns_op_gemm_record (kernels, commands, &product, weights, NULL,
+                              scratch->transformed, scratch->products,
+                              error) ||
+          !ns_op_dispatch (kernels, commands, NS_SHADER_wino_output,
+                           output_buffers, 3, &push, sizeof push,
+                           wino_transform_local_size, output_groups, error))
+        return FALSE;
+    }
+
+  return TRUE;
+}
+
 static gboolean
 direct_record (NsKernels         *kernels,
                NsVkCommands      *commands,
@@ -345,6 +616,7 @@ ns_op_conv2d_record (NsKernels         *kernels,
                      NsVkBuffer        *weights,
                      NsVkBuffer        *bias,
                      NsVkBuffer        *out,
+                     const NsConvScratch *scratch,
                      GError           **error)
 {
   NsVkBuffer    *buffers[] = { in, weights, bias, out };
@@ -361,6 +633,11 @@ ns_op_conv2d_record (NsKernels         *kernels,
                            "out", error))
     return FALSE;
 
+  if (ns_op_conv2d_winograd (shape))
+    return wino_record (kernels, commands, shape, FALSE, in, in, weights,
+                        bias, out, scratch,
+                        NS_WINO_BIAS | (shape->relu ? NS_WINO_RELU : 0),
+                        error);
   if (!conv_tiled (shape))
     return direct_record (kernels, commands, shape, buffers, error);
 
@@ -413,6 +690,7 @@ ns_op_conv2d_backward_record (NsKernels         *kernels,
                               NsVkBuffer        *weights_backward,
                               NsVkBuffer        *grad_in,
                               gboolean           accumulate,
+                              const NsConvScratch *scratch,
                               GError           **error)
 {
   NsVkBuffer    *buffers[] = { grad_out, out, weights_backward, grad_in };
@@ -431,6 +709,13 @@ ns_op_conv2d_backward_record (NsKernels         *kernels,
                            "grad_in", error))
     return FALSE;
 
+  /* The products buffer stands in for the bias, which is not read. */
+  if (ns_op_conv2d_winograd (shape))
+    return wino_record (kernels, commands, shape, TRUE, grad_out, out,
+                        weights_backward, scratch != NULL ? scratch->products :
+                        grad_out, grad_in, scratch,
+                        (shape->relu ? NS_WINO_MASK : 0) |
+                        (accumulate ? NS_WINO_ACCUMULATE : 0), error);
   if (!conv_tiled (shape))
     return direct_backward_record (kernels, commands, shape, buffers,
                                    accumulate, error);

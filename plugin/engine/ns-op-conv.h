@@ -9,6 +9,16 @@
 
 G_BEGIN_DECLS
 
+/* How a convolution is computed: NS_CONV_AUTO takes Winograd F(4x4, 3x3)
+ * for every 3x3 stride-1 layer with a pad of at most 2 and the tiled or
+ * direct shaders for the rest; NS_CONV_DIRECT never takes Winograd.  The
+ * packed weights differ between the two. */
+typedef enum
+{
+  NS_CONV_AUTO = 0,
+  NS_CONV_DIRECT,
+} NsConvAlgorithm;
+
 typedef struct
 {
   guint    in_c, in_h, in_w;
@@ -19,14 +29,41 @@ typedef struct
   gboolean relu;
   guint    out_c_offset;          /* first channel written in the output */
   guint    out_c_total;           /* channels of the output tensor */
+  NsConvAlgorithm algorithm;
+  guint    band_rows;             /* Winograd tile rows per band; 0: as
+                                     many as fit 16 MiB (tests force
+                                     small bands) */
 } NsConvShape;
+
+/* Two work buffers of the Winograd convolution, each of at least
+ * ns_op_conv2d_scratch_size () floats, shared by every layer (the
+ * transformed input and the products; their contents do not outlive a
+ * layer). */
+typedef struct
+{
+  NsVkBuffer *transformed;
+  NsVkBuffer *products;
+} NsConvScratch;
 
 /* Fills out_h and out_w, (n + 2 pad - k) / stride + 1, and out_c_total if
  * 0; FALSE when the kernel does not fit the padded input. */
 gboolean ns_op_conv2d_shape_finish       (NsConvShape       *shape);
 
+/* Whether the layer goes through Winograd (the shape's channels, kernel,
+ * stride, pad and algorithm decide; its size does not). */
+gboolean ns_op_conv2d_winograd           (const NsConvShape *shape);
+
+/* Floats of each Winograd scratch buffer for the layer (0 when it takes
+ * another algorithm): the layer is cut into bands of tile rows so that
+ * each buffer stays near 16 MiB.  Then the dispatches it records, forward
+ * or backward. */
+gsize    ns_op_conv2d_scratch_size       (const NsConvShape *shape);
+guint    ns_op_conv2d_dispatches         (const NsConvShape *shape);
+
 /* Floats of each packed weights buffer, and the packing from
- * [Cout][Cin][k][k] for the forward and for the backward shader. */
+ * [Cout][Cin][k][k] for the forward and for the backward shader.  A
+ * Winograd layer's backward pass reads the forward buffer (the packings
+ * are the same). */
 gsize    ns_op_conv2d_weights_size       (const NsConvShape *shape);
 void     ns_op_conv2d_pack_weights       (const NsConvShape *shape,
                                           const float       *weights,
@@ -42,11 +79,13 @@ gboolean ns_op_conv2d_record             (NsKernels         *kernels,
                                           NsVkBuffer        *weights,
                                           NsVkBuffer        *bias,
                                           NsVkBuffer        *out,
+                                          const NsConvScratch *scratch,
                                           GError           **error);
 
 /* grad_in (= or += when @accumulate) the gradient through the layer of
  * grad_out, masked by the ReLU where the layer has one (@out is the
- * layer's post-ReLU output). */
+ * layer's post-ReLU output).  @scratch may be NULL unless the layer goes
+ * through Winograd. */
 gboolean ns_op_conv2d_backward_record    (NsKernels         *kernels,
                                           NsVkCommands      *commands,
                                           const NsConvShape *shape,
@@ -55,6 +94,7 @@ gboolean ns_op_conv2d_backward_record    (NsKernels         *kernels,
                                           NsVkBuffer        *weights_backward,
                                           NsVkBuffer        *grad_in,
                                           gboolean           accumulate,
+                                          const NsConvScratch *scratch,
                                           GError           **error);
 
 G_END_DECLS

@@ -1,17 +1,10 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* Gram matrices: how the product is split, checks, and the dispatches of
- * gram.comp, gram_reduce.comp and gram_backward.comp. */
+/* Gram matrices and their gradient as matrix products (ns-op-gemm.h): how
+ * the product is split, checks, and the sum of the slices
+ * (gram_reduce.comp). */
 #include "ns-op-gram.h"
 
-/* Mirrors the push constants of shaders/gram.comp. */
-typedef struct
-{
-  guint32 c, n;
-  guint32 chunk;    /* values of p per slice, a multiple of GRAM_STEP */
-  float   scale;    /* 1 / (C N) */
-} NsGramPush;
-
-_Static_assert (sizeof (NsGramPush) == 16, "matches shaders/gram.comp");
+#include "ns-op-gemm.h"
 
 /* Mirrors the push constants of shaders/gram_reduce.comp. */
 typedef struct
@@ -23,49 +16,25 @@ typedef struct
 _Static_assert (sizeof (NsGramReducePush) == 8,
                 "matches shaders/gram_reduce.comp");
 
-/* Mirrors the push constants of shaders/gram_backward.comp. */
-typedef struct
-{
-  guint32 c, n;
-  float   scale;
-  guint32 accumulate;
-} NsGramBackwardPush;
-
-_Static_assert (sizeof (NsGramBackwardPush) == 16,
-                "matches shaders/gram_backward.comp");
-
-/* How gram_split counts tiles, and the granule of its slices. */
-#define GRAM_TILE 32
+/* The sum over p is cut into slices that are multiples of this. */
 #define GRAM_STEP 16
 
-/* shaders/gram.comp: GRAM_INVOCATIONS invocations, each holding
- * GRAM_OWN_COLS columns j for GRAM_ROWS rows; gram_backward.comp:
- * GRAM_BACKWARD_INVOCATIONS invocations, each holding GRAM_BACKWARD_OWN
- * values of p for GRAM_BACKWARD_ROWS rows. */
-#define GRAM_INVOCATIONS 16
-#define GRAM_OWN_COLS 2
-#define GRAM_COLS (GRAM_INVOCATIONS * GRAM_OWN_COLS)
-#define GRAM_ROWS 16
-static const guint32 gram_local_size[3] = { GRAM_INVOCATIONS, 1, 1 };
-#define GRAM_BACKWARD_INVOCATIONS 32
-#define GRAM_BACKWARD_OWN 3
-#define GRAM_BACKWARD_COLS (GRAM_BACKWARD_INVOCATIONS * GRAM_BACKWARD_OWN)
-#define GRAM_BACKWARD_ROWS 16
-static const guint32 gram_backward_local_size[3] = {
-  GRAM_BACKWARD_INVOCATIONS, 1, 1
-};
+/* Columns p of F per batch of the backward product: at most 32768
+ * workgroups of NS_GEMM_COLUMNS_BLOCK columns along x. */
+#define GRAM_BACKWARD_COLUMNS (32768 * NS_GEMM_COLUMNS_BLOCK)
 
-/* Few channels give few tiles: the sum over p is then split into slices
- * so that about 256 workgroups run, each slice at least 2048 values. */
+/* Few channels give few blocks of the C x C product: the sum over p is
+ * then split into slices so that about 256 workgroups run, each slice at
+ * least 2048 values. */
 static void
 gram_split (guint  c,
             guint  n,
             guint *slices,
             guint *chunk)
 {
-  guint tiles = ns_kernels_groups (c, GRAM_TILE);
-  guint pairs = tiles * (tiles + 1) / 2;
-  guint wanted = CLAMP ((256 + pairs - 1) / pairs, 1, 64);
+  guint blocks = ns_kernels_groups (c, NS_GEMM_ROWS_BLOCK) *
+                 ns_kernels_groups (c, NS_GEMM_COLUMNS_BLOCK);
+  guint wanted = CLAMP ((256 + blocks - 1) / blocks, 1, 64);
 
   wanted = CLAMP (MIN (wanted, n / 2048), 1, 64);
   *chunk = ns_kernels_groups (ns_kernels_groups (n, wanted), GRAM_STEP)
@@ -92,11 +61,9 @@ ns_op_gram_record (NsKernels     *kernels,
                    NsVkBuffer    *gram,
                    GError       **error)
 {
-  NsVkBuffer      *buffers[] = { features, gram };
   guint            slices, chunk;
-  NsGramPush       push = { .c = c, .n = n };
   NsGramReducePush reduce = { .count = c * c };
-  guint32          groups[3];
+  NsGemm           product;
 
   if (c == 0 || n == 0)
     {
@@ -111,20 +78,25 @@ ns_op_gram_record (NsKernels     *kernels,
                            error))
     return FALSE;
 
-  push.chunk = chunk;
-  push.scale = (float) (1.0 / ((double) c * n));
-  groups[0] = ns_kernels_groups (c, GRAM_COLS);
-  groups[1] = ns_kernels_groups (c, GRAM_ROWS);
-  groups[2] = slices;
-  if (!ns_op_dispatch (kernels, commands, NS_SHADER_gram, buffers, 2, &push,
-                       sizeof push, gram_local_size, groups, error))
+  /* Slice z: G[z][i][j] = sum over p in the slice of F[i][p] F[j][p],
+   * with A = F and B = F^T, both offset by the slice's first p. */
+  product = (NsGemm) {
+    .batches = slices, .m = c, .t = c, .t_last = c,
+    .k = chunk, .k_last = n - (slices - 1) * chunk,
+    .a_batch = chunk, .a_m = n, .a_k = 1,
+    .b_batch = chunk, .b_k = 1, .b_t = n,
+    .c_batch = c * c, .c_m = c, .c_t = 1,
+    .scale = (float) (1.0 / ((double) c * n)),
+  };
+  if (!ns_op_gemm_record (kernels, commands, &product, features, NULL,
+                          features, gram, error))
     return FALSE;
   if (slices == 1)
     return TRUE;
 
   reduce.slices = slices;
   return ns_op_dispatch_linear (kernels, commands, NS_SHADER_gram_reduce,
-                                &buffers[1], 1, &reduce, sizeof reduce,
+                                &gram, 1, &reduce, sizeof reduce,
                                 reduce.count, error);
 }
 
@@ -141,14 +113,9 @@ ns_op_gram_backward_record (NsKernels     *kernels,
                             gboolean       accumulate,
                             GError       **error)
 {
-  NsVkBuffer        *buffers[] = { gram, target, features, grad };
-  NsGramBackwardPush push = {
-    .c = c, .n = n, .scale = scale, .accumulate = accumulate ? 1 : 0,
-  };
-  guint32            groups[3] = {
-    ns_kernels_groups (c, GRAM_BACKWARD_ROWS),
-    ns_kernels_groups (n, GRAM_BACKWARD_COLS), 1
-  };
+  guint  columns = MIN (n, GRAM_BACKWARD_COLUMNS);
+  guint  batches;
+  NsGemm product;
 
   if (c == 0 || n == 0)
     {
@@ -166,15 +133,19 @@ ns_op_gram_backward_record (NsKernels     *kernels,
                            error))
     return FALSE;
 
-  if (groups[1] > NS_OP_MAX_GROUPS_X)
-    {
-      g_set_error (error, NS_ERROR, NS_ERROR_UNSUPPORTED,
-                   "gram_backward: %u pixels, at most %u", n,
-                   NS_OP_MAX_GROUPS_X * GRAM_BACKWARD_COLS);
-      return FALSE;
-    }
+  /* grad[i][p] = scale sum over j of (G - A)[i][j] F[j][p]: A = G minus
+   * the target, B = F, in batches of `columns` values of p. */
+  batches = ns_kernels_groups (n, columns);
+  product = (NsGemm) {
+    .batches = batches, .m = c,
+    .t = columns, .t_last = n - (batches - 1) * columns,
+    .k = c, .k_last = c,
+    .a_batch = 0, .a_m = c, .a_k = 1,
+    .b_batch = columns, .b_k = n, .b_t = 1,
+    .c_batch = columns, .c_m = n, .c_t = 1,
+    .scale = scale, .accumulate = accumulate,
+  };
 
-  return ns_op_dispatch (kernels, commands, NS_SHADER_gram_backward, buffers,
-                         4, &push, sizeof push, gram_backward_local_size,
-                         groups, error);
+  return ns_op_gemm_record (kernels, commands, &product, gram, target,
+                            features, grad, error);
 }

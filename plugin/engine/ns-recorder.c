@@ -27,6 +27,8 @@ ns_recorder_init (NsRecorder  *recorder,
   recorder->budget = budget;
   recorder->spent = 0.0;
   recorder->n_takes = 0;
+  recorder->capacity = 0;
+  recorder->reserved = 0;
 }
 
 void
@@ -41,12 +43,14 @@ ns_recorder_clear (NsRecorder *recorder)
 
 static NsVkCommands *
 segment_open (NsRecorder  *recorder,
+              guint        min_dispatches,
               GError     **error)
 {
   NsVkCommands *commands = g_new0 (NsVkCommands, 1);
+  guint         capacity = MAX (TAKES_PER_SEGMENT * DISPATCHES_PER_TAKE,
+                                min_dispatches);
 
-  if (!ns_vk_commands_init (recorder->ctx, commands,
-                            TAKES_PER_SEGMENT * DISPATCHES_PER_TAKE, error) ||
+  if (!ns_vk_commands_init (recorder->ctx, commands, capacity, error) ||
       !ns_vk_commands_begin (recorder->ctx, commands, error))
     {
       segment_free (commands, recorder->ctx);
@@ -55,6 +59,8 @@ segment_open (NsRecorder  *recorder,
   g_ptr_array_add (recorder->segments, commands);
   recorder->spent = 0.0;
   recorder->n_takes = 0;
+  recorder->capacity = capacity;
+  recorder->reserved = 0;
 
   return commands;
 }
@@ -64,23 +70,35 @@ ns_recorder_take (NsRecorder  *recorder,
                   double       flops,
                   GError     **error)
 {
+  return ns_recorder_take_dispatches (recorder, flops, DISPATCHES_PER_TAKE,
+                                      error);
+}
+
+NsVkCommands *
+ns_recorder_take_dispatches (NsRecorder  *recorder,
+                             double       flops,
+                             guint        n_dispatches,
+                             GError     **error)
+{
   GPtrArray    *segments = recorder->segments;
   NsVkCommands *current = segments->len > 0 ?
                           g_ptr_array_index (segments, segments->len - 1) : NULL;
 
   if (current == NULL ||
       (recorder->n_takes > 0 && recorder->spent + flops > recorder->budget) ||
-      recorder->n_takes >= TAKES_PER_SEGMENT)
+      recorder->n_takes >= TAKES_PER_SEGMENT ||
+      recorder->reserved + n_dispatches > recorder->capacity)
     {
       if (current != NULL &&
           !ns_vk_commands_end (recorder->ctx, current, error))
         return NULL;
-      current = segment_open (recorder, error);
+      current = segment_open (recorder, n_dispatches, error);
       if (current == NULL)
         return NULL;
     }
   recorder->spent += flops;
   recorder->n_takes++;
+  recorder->reserved += n_dispatches;
 
   return current;
 }

@@ -18,6 +18,8 @@ typedef struct
   double       budget;         /* floating-point operations per segment */
   double       spent;          /* in the current segment */
   guint        n_takes;        /* takes in the current segment */
+  guint        capacity;       /* dispatches the current segment can hold */
+  guint        reserved;       /* dispatches its takes may record */
 } NsRecorder;
 
 void          ns_recorder_init   (NsRecorder    *recorder,
@@ -25,10 +27,15 @@ void          ns_recorder_init   (NsRecorder    *recorder,
                                   double         budget);
 void          ns_recorder_clear  (NsRecorder    *recorder);
 
-/* The segment to record the next operation of about @flops into. */
+/* The segment to record the next operation of about @flops into, with
+ * room for up to 4 dispatches, or for @n_dispatches. */
 NsVkCommands *ns_recorder_take   (NsRecorder    *recorder,
                                   double         flops,
                                   GError       **error);
+NsVkCommands *ns_recorder_take_dispatches (NsRecorder *recorder,
+                                           double      flops,
+                                           guint       n_dispatches,
+                                           GError    **error);
 
 /* Ends the last segment; the recording can then be submitted. */
 gboolean      ns_recorder_end    (NsRecorder    *recorder,

@@ -1,0 +1,143 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* Batched matrix products: the dispatch of shaders/gemm.comp. */
+#include "ns-op-gemm.h"
+
+/* Mirror shaders/gemm.comp: invocations per workgroup, columns per
+ * invocation, rows per workgroup. */
+#define NS_GEMM_INVOCATIONS 8
+#define NS_GEMM_OWN_COLUMNS 2
+#define NS_GEMM_ROWS        32
+
+_Static_assert (NS_GEMM_INVOCATIONS * NS_GEMM_OWN_COLUMNS ==
+                NS_GEMM_COLUMNS_BLOCK, "the columns of one workgroup");
+_Static_assert (NS_GEMM_ROWS == NS_GEMM_ROWS_BLOCK,
+                "the rows of one workgroup");
+
+/* Flags of NsGemmPush. */
+enum
+{
+  NS_GEMM_FLIP       = 1,
+  NS_GEMM_MINUS      = 2,
+  NS_GEMM_ACCUMULATE = 4,
+};
+
+/* Mirrors the push constants of shaders/gemm.comp. */
+typedef struct
+{
+  guint32 m, t, k, k_last;
+  guint32 a_batch, a_m, a_k, flags;
+  guint32 b_batch, b_k, b_t, t_last;
+  guint32 c_batch, c_m, c_t;
+  float   scale;
+} NsGemmPush;
+
+_Static_assert (sizeof (NsGemmPush) == 64, "matches shaders/gemm.comp");
+
+static const guint32 gemm_local_size[3] = { NS_GEMM_INVOCATIONS, 1, 1 };
+
+/* The floats an operand spans, 1 + its largest index, for batch z of
+ * @rows x @columns. */
+static guint64
+span_at (guint64 z,
+         guint   batch,
+         guint   rows,
+         guint   row_stride,
+         guint   columns,
+         guint   column_stride)
+{
+  return 1 + z * batch + (guint64) (rows - 1) * row_stride +
+         (guint64) (columns - 1) * column_stride;
+}
+
+/* The same over every batch: the last one may be shorter along the sum
+ * (k_last) or along t (t_last). */
+typedef enum
+{
+  OPERAND_A,
+  OPERAND_B,
+  OPERAND_C,
+} Operand;
+
+static guint64
+operand_span (const NsGemm *g,
+              Operand       operand)
+{
+  guint64 span = 0;
+
+  for (guint last = 0; last < 2; last++)
+    {
+      guint64 z = g->batches - 1 - (last ? 0 : 1);
+      guint   k = last ? g->k_last : g->k;
+      guint   t = last ? g->t_last : g->t;
+
+      if (!last && g->batches < 2)
+        continue;
+      switch (operand)
+        {
+        case OPERAND_A:
+          span = MAX (span, span_at (z, g->a_batch, g->m, g->a_m, k, g->a_k));
+          break;
+        case OPERAND_B:
+          span = MAX (span, span_at (z, g->b_batch, k, g->b_k, t, g->b_t));
+          break;
+        case OPERAND_C:
+          span = MAX (span, span_at (z, g->c_batch, g->m, g->c_m, t, g->c_t));
+          break;
+        }
+    }
+
+  return span;
+}
+
+gboolean
+ns_op_gemm_record (NsKernels     *kernels,
+                   NsVkCommands  *commands,
+                   const NsGemm  *gemm,
+                   NsVkBuffer    *a,
+                   NsVkBuffer    *a_minus,
+                   NsVkBuffer    *b,
+                   NsVkBuffer    *c,
+                   GError       **error)
+{
+  NsVkBuffer *buffers[] = { a, a_minus != NULL ? a_minus : a, b, c };
+  guint       t_most = MAX (gemm->t, gemm->t_last);
+  NsGemmPush  push = {
+    .m = gemm->m, .t = gemm->t, .k = gemm->k, .k_last = gemm->k_last,
+    .a_batch = gemm->a_batch, .a_m = gemm->a_m, .a_k = gemm->a_k,
+    .flags = (gemm->flip ? NS_GEMM_FLIP : 0) |
+             (a_minus != NULL ? NS_GEMM_MINUS : 0) |
+             (gemm->accumulate ? NS_GEMM_ACCUMULATE : 0),
+    .b_batch = gemm->b_batch, .b_k = gemm->b_k, .b_t = gemm->b_t,
+    .t_last = gemm->t_last,
+    .c_batch = gemm->c_batch, .c_m = gemm->c_m, .c_t = gemm->c_t,
+    .scale = gemm->scale,
+  };
+  guint32     groups[3] = {
+    ns_kernels_groups (t_most, NS_GEMM_COLUMNS_BLOCK),
+    ns_kernels_groups (gemm->m, NS_GEMM_ROWS_BLOCK),
+    gemm->batches,
+  };
+
+  if (gemm->batches == 0 || gemm->m == 0 || gemm->t == 0 ||
+      gemm->t_last == 0 || gemm->k == 0 || gemm->k_last == 0)
+    {
+      g_set_error (error, NS_ERROR, NS_ERROR_BAD_INPUT,
+                   "gemm: %u batches of %u x %u by %u", gemm->batches,
+                   gemm->m, gemm->t, gemm->k);
+      return FALSE;
+    }
+  /* With the flip, batch z reads batch flip (z) of A, below 36 too. */
+  if (!ns_op_check_buffer (a, operand_span (gemm, OPERAND_A), "gemm", "a",
+                           error) ||
+      (a_minus != NULL &&
+       !ns_op_check_buffer (a_minus, operand_span (gemm, OPERAND_A), "gemm",
+                            "a_minus", error)) ||
+      !ns_op_check_buffer (b, operand_span (gemm, OPERAND_B), "gemm", "b",
+                           error) ||
+      !ns_op_check_buffer (c, operand_span (gemm, OPERAND_C), "gemm", "c",
+                           error))
+    return FALSE;
+
+  return ns_op_dispatch (kernels, commands, NS_SHADER_gemm, buffers, 4, &push,
+                         sizeof push, gemm_local_size, groups, error);
+}

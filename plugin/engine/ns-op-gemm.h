@@ -1,0 +1,41 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* Batched matrix products over strided operands (shaders/gemm.comp): the
+ * products of the Winograd convolution and of the Gram matrices. */
+#pragma once
+
+#include "ns-op.h"
+
+G_BEGIN_DECLS
+
+/* Rows m per workgroup and columns t per workgroup of shaders/gemm.comp:
+ * callers padding their operands round up to these. */
+#define NS_GEMM_ROWS_BLOCK    32
+#define NS_GEMM_COLUMNS_BLOCK 16
+
+/* C[z][m][t] (= or += with accumulate)
+ *   scale * sum over k < K(z) of A[z'][m][k] B[z][k][t]
+ * for z < batches, m < m, t < T(z), with K(z) = k and T(z) = t except
+ * k_last and t_last for the last z; each operand element at z * *_batch plus its indices times their
+ * strides, in floats; A minus a_minus where that is not NULL; z' = z, or
+ * z's Winograd position flipped (flip, 36 batches). */
+typedef struct
+{
+  guint    batches, m, t, t_last, k, k_last;
+  guint    a_batch, a_m, a_k;
+  guint    b_batch, b_k, b_t;
+  guint    c_batch, c_m, c_t;
+  float    scale;
+  gboolean flip;
+  gboolean accumulate;
+} NsGemm;
+
+gboolean ns_op_gemm_record (NsKernels     *kernels,
+                            NsVkCommands  *commands,
+                            const NsGemm  *gemm,
+                            NsVkBuffer    *a,
+                            NsVkBuffer    *a_minus,
+                            NsVkBuffer    *b,
+                            NsVkBuffer    *c,
+                            GError       **error);
+
+G_END_DECLS
