@@ -1,14 +1,15 @@
 #version 450
 // SPDX-License-Identifier: GPL-3.0-or-later
 // Batched matrix product over strided operands, the work of the Winograd
-// convolution and of the Gram matrices:
+// and 1x1 convolutions and of the Gram matrices:
 //   C[z][m][t] (= or += with NS_GEMM_ACCUMULATE)
-//     scale * sum over k < K(z) of A[z'][m][k] B[z][k][t]
+//     act (scale * sum over k < K(z) of A[z'][m][k] B[z][k][t]
+//          + bias[m] with NS_GEMM_BIAS),  act the ReLU with NS_GEMM_RELU
 //   A[z'][m][k] = a[z' a_batch + m a_m + k a_k]
 //                 (- a_minus[same index] with NS_GEMM_MINUS),
 // for m < M, t < T(z),
-//   B[z][k][t] = b[z b_batch + k b_k + t b_t],
-//   C[z][m][t] = c[z c_batch + m c_m + t c_t],
+//   B[z][k][t] = b[b_offset + z b_batch + k b_k + t b_t],
+//   C[z][m][t] = c[c_offset + z c_batch + m c_m + t c_t],
 // z' = z, or z with the rows and columns of a 6 x 6 Winograd grid
 // permuted by the kernel flip (NS_GEMM_FLIP; shaders/winograd.glsl).
 // K(z) = k and T(z) = t, except k_last and t_last for the last z.
@@ -22,14 +23,15 @@
 // B are the only gathers.  Rows past M read row M - 1 and columns past
 // T(z) column T(z) - 1; neither is written.
 // Grid: x blocks of GEMM_INVOCATIONS * ROWS columns, y blocks of COS rows,
-// z the batch.  Bindings: 0 a, 1 a_minus (any buffer without
-// NS_GEMM_MINUS), 2 b, 3 c.  Push constants: NsGemmPush in ns-op-gemm.c.
+// z the batch.  Bindings: 0 a, 1 a_minus with NS_GEMM_MINUS or bias with
+// NS_GEMM_BIAS (the two never go together; any buffer with neither), 2 b,
+// 3 c.  Push constants: NsGemmPush in ns-op-gemm.c.
 #extension GL_GOOGLE_include_directive : require
 #extension GL_KHR_shader_subgroup_ballot : require
 #include "common.glsl"
 
 layout (std430, binding = 0) readonly buffer A { float a[]; };
-layout (std430, binding = 1) readonly buffer AMinus { float a_minus[]; };
+layout (std430, binding = 1) readonly buffer Second { float second[]; };
 layout (std430, binding = 2) readonly buffer B { float b[]; };
 layout (std430, binding = 3) buffer C { float c[]; };
 
@@ -40,12 +42,15 @@ layout (push_constant) uniform Push
   uint  b_batch, b_k, b_t, t_last;
   uint  c_batch, c_m, c_t;
   float scale;
+  uint  b_offset, c_offset, unused0, unused1;
 } pc;
 
 // Bit flags of pc.flags.
 #define NS_GEMM_FLIP       1u
 #define NS_GEMM_MINUS      2u
 #define NS_GEMM_ACCUMULATE 4u
+#define NS_GEMM_BIAS       8u
+#define NS_GEMM_RELU       16u
 
 // These three mirror NS_GEMM_* in plugin/engine/ns-op-gemm.c.
 #define GEMM_INVOCATIONS 8
@@ -80,7 +85,7 @@ main ()
   for (uint h = 0; h < COS / 8; h++)
     a_at[h] = a_z * pc.a_batch + min (m0 + h * 8 + lane, pc.m - 1) * pc.a_m;
   for (uint r = 0; r < ROWS; r++)
-    b_at[r] = z * pc.b_batch +
+    b_at[r] = pc.b_offset + z * pc.b_batch +
               min (t0 + r * GEMM_INVOCATIONS, t_n - 1) * pc.b_t;
   for (uint r = 0; r < ROWS; r++)
     for (uint q = 0; q < COS; q++)
@@ -97,7 +102,7 @@ main ()
         {
           uint at = a_at[h] + k * pc.a_k;
 
-          mine[h] = minus ? a[at] - a_minus[at] : a[at];
+          mine[h] = minus ? a[at] - second[at] : a[at];
         }
       for (uint h = 0; h < COS / 8; h++)
         {
@@ -122,15 +127,20 @@ main ()
     {
       if (m0 + q >= pc.m)
         continue;
+      float b = (pc.flags & NS_GEMM_BIAS) != 0 ? second[m0 + q] : 0.0;
+
       for (uint r = 0; r < ROWS; r++)
         {
           uint t = t0 + r * GEMM_INVOCATIONS;
 
           if (t >= t_n)
             continue;
-          uint  o = z * pc.c_batch + (m0 + q) * pc.c_m + t * pc.c_t;
-          float value = pc.scale * acc[r][q];
+          uint  o = pc.c_offset + z * pc.c_batch + (m0 + q) * pc.c_m +
+                    t * pc.c_t;
+          float value = pc.scale * acc[r][q] + b;
 
+          if ((pc.flags & NS_GEMM_RELU) != 0)
+            value = max (value, 0.0);
           c[o] = (pc.flags & NS_GEMM_ACCUMULATE) != 0 ? c[o] + value : value;
         }
     }

@@ -13,9 +13,10 @@ static NsKernels    kernels;
 static const guint shapes[][3] = {           /* C, H, W */
   { 1, 1, 1 }, { 3, 1, 7 }, { 5, 13, 5 }, { 1, 17, 31 }, { 3, 64, 65 },
   { 67, 13, 5 }, { 67, 17, 31 }, { 64, 64, 65 }, { 3, 100, 200 },
-  /* Slices whose last one ends off a multiple of 8 values of p (gram
-   * reads 8 at a time); 2 column blocks, one skipped below the diagonal. */
-  { 9, 101, 103 }, { 40, 33, 35 },
+  /* Slices of the sum over p whose last one is short; rows and columns
+   * past the product's 32 x 16 blocks; more values of p than one batch
+   * of the backward product takes (524288), the last batch short. */
+  { 9, 101, 103 }, { 40, 33, 35 }, { 2, 750, 800 },
 };
 
 static void

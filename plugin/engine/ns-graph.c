@@ -119,7 +119,8 @@ ns_graph_weights_bytes (const NsNet *net,
         continue;
       net_conv_shape (net, i, 0, 0, &shape);
       n = ns_op_conv2d_weights_size (&shape);
-      bytes += (ns_op_conv2d_winograd (&shape) ? 1 : 2) * n * sizeof (float) +
+      bytes += (ns_op_conv2d_shares_weights (&shape) ? 1 : 2) * n *
+               sizeof (float) +
                layer->out_channels * sizeof (float);
     }
 
@@ -148,7 +149,7 @@ conv_weights_upload (NsVkContext    *ctx,
   float         *packed = g_new (float, n);
   gboolean       ok;
 
-  gboolean       shared = ns_op_conv2d_winograd (&shape);
+  gboolean       shared = ns_op_conv2d_shares_weights (&shape);
 
   ok = ns_vk_buffer_init (ctx, &weights->weights[index], n * sizeof (float),
                           error) &&
@@ -534,7 +535,7 @@ layer_record_backward (NsGraph     *graph,
       return commands != NULL &&
              ns_op_conv2d_backward_record (graph->kernels, commands, &conv,
                                            &node->grad, &node->value,
-                                           ns_op_conv2d_winograd (&conv) ?
+                                           ns_op_conv2d_shares_weights (&conv) ?
                                            &graph->weights->weights[index] :
                                            &graph->weights->weights_back[index],
                                            source_grad (graph, layer->inputs[0]),

@@ -68,6 +68,12 @@ static const float wino_g[NS_WINO_SIDE][3] = {
   { 1.0f, -1.0f, 1.0f }, { 0.5f, 1.0f, 2.0f }, { 2.0f, 1.0f, 0.5f },
 };
 
+/* Mirrors the push constants of shaders/relu_mask.comp. */
+typedef struct
+{
+  guint32 plane, n_channels, offset;
+} NsReluMaskPush;
+
 /* Flags of NsConvTilePush. */
 enum
 {
@@ -139,6 +145,46 @@ ns_op_conv2d_winograd (const NsConvShape *shape)
 {
   return shape->algorithm == NS_CONV_AUTO && shape->kernel == 3 &&
          shape->stride == 1 && shape->pad <= 2;
+}
+
+/* A 1x1 layer as one matrix product over the pixels. */
+static gboolean
+conv_pointwise (const NsConvShape *shape)
+{
+  return shape->algorithm == NS_CONV_AUTO && shape->kernel == 1 &&
+         shape->stride == 1 && shape->pad == 0;
+}
+
+/* Any other layer's backward pass as a matrix product and a gather
+ * (col2im.comp), NS_CONV_AUTO only. */
+static gboolean
+conv_unfolded (const NsConvShape *shape)
+{
+  return shape->algorithm == NS_CONV_AUTO && !ns_op_conv2d_winograd (shape) &&
+         !conv_pointwise (shape);
+}
+
+/* Output rows per band of the unfolded backward pass: the patch
+ * gradients of a band, in_c k k floats per output pixel, fill at most
+ * NS_WINO_SCRATCH_FLOATS (unless one row needs more), and a band has at
+ * most NS_GEMM_MAX_COLUMNS pixels. */
+static guint
+unfolded_band_rows (const NsConvShape *shape)
+{
+  guint64 per_row = (guint64) shape->in_c * shape->kernel * shape->kernel *
+                    MAX (shape->out_w, 1);
+  guint   rows = NS_WINO_SCRATCH_FLOATS / MAX (per_row, 1);
+
+  rows = MIN (rows, NS_GEMM_MAX_COLUMNS / MAX (shape->out_w, 1));
+  if (shape->band_rows > 0)
+    rows = shape->band_rows;
+  return CLAMP (rows, 1, MAX (shape->out_h, 1));
+}
+
+gboolean
+ns_op_conv2d_shares_weights (const NsConvShape *shape)
+{
+  return ns_op_conv2d_winograd (shape) || conv_pointwise (shape);
 }
 
 gboolean
@@ -236,6 +282,9 @@ ns_op_conv2d_scratch_size (const NsConvShape *shape)
   gsize floats;
   guint bands;
 
+  if (conv_unfolded (shape))
+    return (gsize) shape->in_c * shape->kernel * shape->kernel *
+           unfolded_band_rows (shape) * shape->out_w;
   if (!ns_op_conv2d_winograd (shape))
     return 0;
   wino_needs (shape, &floats, &bands);
@@ -249,6 +298,11 @@ ns_op_conv2d_dispatches (const NsConvShape *shape)
   gsize floats;
   guint bands;
 
+  if (conv_pointwise (shape))
+    return 2;
+  if (conv_unfolded (shape))
+    return 1 + 2 * ns_kernels_groups (shape->out_h,
+                                      unfolded_band_rows (shape));
   if (!ns_op_conv2d_winograd (shape))
     return 1;
   wino_needs (shape, &floats, &bands);
@@ -281,6 +335,8 @@ ns_op_conv2d_weights_size (const NsConvShape *shape)
 
   if (ns_op_conv2d_winograd (shape))
     return (gsize) NS_WINO_POSITIONS * shape->in_c * shape->out_c;
+  if (conv_pointwise (shape))
+    return (gsize) shape->in_c * shape->out_c;
 
   if (!conv_tiled (shape))
     return MAX (round_up (shape->out_c, NS_CONV_DIRECT_C) * shape->in_c * k2,
@@ -359,6 +415,12 @@ ns_op_conv2d_pack_weights (const NsConvShape *shape,
       pack_winograd (shape, weights, packed);
       return;
     }
+  if (conv_pointwise (shape))
+    {
+      memcpy (packed, weights, ns_op_conv2d_weights_size (shape) *
+                               sizeof (float));
+      return;
+    }
   pack_tiled (weights, shape->out_c, shape->in_c, shape->kernel, FALSE,
               FALSE, packed);
 }
@@ -406,8 +468,11 @@ ns_op_conv2d_pack_weights_backward (const NsConvShape *shape,
                                     const float       *weights,
                                     float             *packed)
 {
-  if (ns_op_conv2d_winograd (shape))
-    pack_winograd (shape, weights, packed);
+  if (ns_op_conv2d_shares_weights (shape))
+    ns_op_conv2d_pack_weights (shape, weights, packed);
+  else if (conv_unfolded (shape))
+    memcpy (packed, weights, (gsize) shape->out_c * shape->in_c *
+                             shape->kernel * shape->kernel * sizeof (float));
   else if (conv_tiled (shape))
     pack_tiled (weights, shape->in_c, shape->out_c, shape->kernel, TRUE,
                 TRUE, packed);
@@ -577,11 +642,178 @@ wino_record (NsKernels           *kernels,
                            input_buffers, 3, &push, sizeof push,
                            wino_transform_local_size, input_groups, error) ||
           !ns_op_gemm_record (kernels, commands, &product, weights, NULL,
-                              scratch->transformed, scratch->products,
+                              NULL, scratch->transformed, scratch->products,
                               error) ||
           !ns_op_dispatch (kernels, commands, NS_SHADER_wino_output,
                            output_buffers, 3, &push, sizeof push,
                            wino_transform_local_size, output_groups, error))
+        return FALSE;
+    }
+
+  return TRUE;
+}
+
+/* A 1x1 layer forward: out[out_c_offset + co] = act (bias[co] + sum over
+ * ci of w[co][ci] in[ci]), A = w [co][ci], B = in [ci][pixels]. */
+static gboolean
+pointwise_record (NsKernels         *kernels,
+                  NsVkCommands      *commands,
+                  const NsConvShape *shape,
+                  NsVkBuffer        *in,
+                  NsVkBuffer        *weights,
+                  NsVkBuffer        *bias,
+                  NsVkBuffer        *out,
+                  GError           **error)
+{
+  guint  n = shape->in_h * shape->in_w;
+  guint  columns = MIN (n, NS_GEMM_MAX_COLUMNS);
+  guint  batches = ns_kernels_groups (n, columns);
+  NsGemm product = {
+    .batches = batches, .m = shape->out_c,
+    .t = columns, .t_last = n - (batches - 1) * columns,
+    .k = shape->in_c, .k_last = shape->in_c,
+    .a_m = shape->in_c, .a_k = 1,
+    .b_batch = columns, .b_k = n, .b_t = 1,
+    .c_batch = columns, .c_m = n, .c_t = 1,
+    .c_offset = shape->out_c_offset * n,
+    .scale = 1.0f, .relu = shape->relu,
+  };
+
+  return ns_op_gemm_record (kernels, commands, &product, weights, NULL, bias,
+                            in, out, error);
+}
+
+/* A 1x1 layer backward: grad_out masked by the ReLU in place, then
+ * grad_in[ci] (= or +=) sum over co of w[co][ci] grad_out[out_c_offset +
+ * co], A = w^T. */
+static gboolean
+pointwise_backward_record (NsKernels         *kernels,
+                           NsVkCommands      *commands,
+                           const NsConvShape *shape,
+                           NsVkBuffer        *grad_out,
+                           NsVkBuffer        *out,
+                           NsVkBuffer        *weights,
+                           NsVkBuffer        *grad_in,
+                           gboolean           accumulate,
+                           GError           **error)
+{
+  guint        n = shape->in_h * shape->in_w;
+  guint        columns = MIN (n, NS_GEMM_MAX_COLUMNS);
+  guint        batches = ns_kernels_groups (n, columns);
+  NsVkBuffer  *mask_buffers[] = { out, grad_out };
+  NsReluMaskPush mask = {
+    .plane = n, .n_channels = shape->out_c, .offset = shape->out_c_offset,
+  };
+  NsGemm       product = {
+    .batches = batches, .m = shape->in_c,
+    .t = columns, .t_last = n - (batches - 1) * columns,
+    .k = shape->out_c, .k_last = shape->out_c,
+    .a_m = 1, .a_k = shape->in_c,
+    .b_batch = columns, .b_k = n, .b_t = 1,
+    .b_offset = shape->out_c_offset * n,
+    .c_batch = columns, .c_m = n, .c_t = 1,
+    .scale = 1.0f, .accumulate = accumulate,
+  };
+
+  if (shape->relu &&
+      !ns_op_dispatch_linear (kernels, commands, NS_SHADER_relu_mask,
+                              mask_buffers, 2, &mask, sizeof mask,
+                              (guint64) shape->out_c * n, error))
+    return FALSE;
+
+  return ns_op_gemm_record (kernels, commands, &product, weights, NULL, NULL,
+                            grad_out, grad_in, error);
+}
+
+/* Mirrors the push constants of shaders/col2im.comp. */
+typedef struct
+{
+  guint32 in_h, in_w, out_w, kernel;
+  guint32 stride, pad, oy0, rows;
+  guint32 y0, unused[3];
+} NsCol2imPush;
+
+static const guint32 col2im_local_size[3] = { 64, 1, 1 };
+
+/* Any other layer backward, in bands of output rows: grad_out masked by
+ * the ReLU in place, the patch gradients
+ *   col[ci k k][band pixels] = w^T [ci k k][co] grad_out[co][band pixels]
+ * into the products scratch buffer, then col2im.comp adds them up into
+ * grad_in (zeroed first unless @accumulate). */
+static gboolean
+unfolded_backward_record (NsKernels           *kernels,
+                          NsVkCommands        *commands,
+                          const NsConvShape   *shape,
+                          NsVkBuffer          *grad_out,
+                          NsVkBuffer          *out,
+                          NsVkBuffer          *weights,
+                          NsVkBuffer          *grad_in,
+                          gboolean             accumulate,
+                          const NsConvScratch *scratch,
+                          GError             **error)
+{
+  guint           k2 = shape->kernel * shape->kernel;
+  guint           patch = shape->in_c * k2;
+  guint           plane_out = shape->out_h * shape->out_w;
+  guint           rows = unfolded_band_rows (shape);
+  NsVkBuffer     *mask_buffers[] = { out, grad_out };
+  NsReluMaskPush  mask = {
+    .plane = plane_out, .n_channels = shape->out_c,
+    .offset = shape->out_c_offset,
+  };
+
+  if (scratch == NULL)
+    {
+      g_set_error (error, NS_ERROR, NS_ERROR_BAD_INPUT,
+                   "conv2d_backward: the unfolded backward pass needs "
+                   "scratch buffers");
+      return FALSE;
+    }
+  if (!ns_op_check_buffer (scratch->products, (guint64) patch * rows *
+                           shape->out_w, "conv2d_backward", "products",
+                           error) ||
+      (!accumulate &&
+       !ns_vk_commands_fill (kernels->ctx, commands, grad_in, 0, error)) ||
+      (shape->relu &&
+       !ns_op_dispatch_linear (kernels, commands, NS_SHADER_relu_mask,
+                               mask_buffers, 2, &mask, sizeof mask,
+                               (guint64) shape->out_c * plane_out, error)))
+    return FALSE;
+
+  for (guint oy0 = 0; oy0 < shape->out_h; oy0 += rows)
+    {
+      guint        band_rows = MIN (rows, shape->out_h - oy0);
+      guint        pixels = band_rows * shape->out_w;
+      int          first = (int) (oy0 * shape->stride) - (int) shape->pad;
+      int          last = first + (int) ((band_rows - 1) * shape->stride +
+                                         shape->kernel);
+      guint        y0 = MAX (first, 0);
+      guint        y1 = MIN (last, (int) shape->in_h);
+      NsVkBuffer  *col_buffers[] = { scratch->products, grad_in };
+      NsGemm       product = {
+        .batches = 1, .m = patch, .t = pixels, .t_last = pixels,
+        .k = shape->out_c, .k_last = shape->out_c,
+        .a_m = 1, .a_k = patch,
+        .b_offset = shape->out_c_offset * plane_out + oy0 * shape->out_w,
+        .b_k = plane_out, .b_t = 1,
+        .c_m = pixels, .c_t = 1, .scale = 1.0f,
+      };
+      NsCol2imPush push = {
+        .in_h = shape->in_h, .in_w = shape->in_w, .out_w = shape->out_w,
+        .kernel = shape->kernel, .stride = shape->stride, .pad = shape->pad,
+        .oy0 = oy0, .rows = band_rows, .y0 = y0,
+      };
+      guint32      groups[3] = {
+        ns_kernels_groups (shape->in_w, col2im_local_size[0]),
+        y1 > y0 ? y1 - y0 : 1, shape->in_c,
+      };
+
+      if (!ns_op_gemm_record (kernels, commands, &product, weights, NULL,
+                              NULL, grad_out, scratch->products, error) ||
+          (y1 > y0 &&
+           !ns_op_dispatch (kernels, commands, NS_SHADER_col2im, col_buffers,
+                            2, &push, sizeof push, col2im_local_size, groups,
+                            error)))
         return FALSE;
     }
 
@@ -633,6 +865,9 @@ ns_op_conv2d_record (NsKernels         *kernels,
                            "out", error))
     return FALSE;
 
+  if (conv_pointwise (shape))
+    return pointwise_record (kernels, commands, shape, in, weights, bias, out,
+                             error);
   if (ns_op_conv2d_winograd (shape))
     return wino_record (kernels, commands, shape, FALSE, in, in, weights,
                         bias, out, scratch,
@@ -709,6 +944,14 @@ ns_op_conv2d_backward_record (NsKernels         *kernels,
                            "grad_in", error))
     return FALSE;
 
+  if (conv_pointwise (shape))
+    return pointwise_backward_record (kernels, commands, shape, grad_out, out,
+                                      weights_backward, grad_in, accumulate,
+                                      error);
+  if (conv_unfolded (shape))
+    return unfolded_backward_record (kernels, commands, shape, grad_out, out,
+                                     weights_backward, grad_in, accumulate,
+                                     scratch, error);
   /* The products buffer stands in for the bias, which is not read. */
   if (ns_op_conv2d_winograd (shape))
     return wino_record (kernels, commands, shape, TRUE, grad_out, out,

@@ -19,6 +19,8 @@ enum
   NS_GEMM_FLIP       = 1,
   NS_GEMM_MINUS      = 2,
   NS_GEMM_ACCUMULATE = 4,
+  NS_GEMM_BIAS       = 8,
+  NS_GEMM_RELU       = 16,
 };
 
 /* Mirrors the push constants of shaders/gemm.comp. */
@@ -29,9 +31,10 @@ typedef struct
   guint32 b_batch, b_k, b_t, t_last;
   guint32 c_batch, c_m, c_t;
   float   scale;
+  guint32 b_offset, c_offset, unused[2];
 } NsGemmPush;
 
-_Static_assert (sizeof (NsGemmPush) == 64, "matches shaders/gemm.comp");
+_Static_assert (sizeof (NsGemmPush) == 80, "matches shaders/gemm.comp");
 
 static const guint32 gemm_local_size[3] = { NS_GEMM_INVOCATIONS, 1, 1 };
 
@@ -78,10 +81,12 @@ operand_span (const NsGemm *g,
           span = MAX (span, span_at (z, g->a_batch, g->m, g->a_m, k, g->a_k));
           break;
         case OPERAND_B:
-          span = MAX (span, span_at (z, g->b_batch, k, g->b_k, t, g->b_t));
+          span = MAX (span, g->b_offset +
+                            span_at (z, g->b_batch, k, g->b_k, t, g->b_t));
           break;
         case OPERAND_C:
-          span = MAX (span, span_at (z, g->c_batch, g->m, g->c_m, t, g->c_t));
+          span = MAX (span, g->c_offset +
+                            span_at (z, g->c_batch, g->m, g->c_m, t, g->c_t));
           break;
         }
     }
@@ -95,22 +100,27 @@ ns_op_gemm_record (NsKernels     *kernels,
                    const NsGemm  *gemm,
                    NsVkBuffer    *a,
                    NsVkBuffer    *a_minus,
+                   NsVkBuffer    *bias,
                    NsVkBuffer    *b,
                    NsVkBuffer    *c,
                    GError       **error)
 {
-  NsVkBuffer *buffers[] = { a, a_minus != NULL ? a_minus : a, b, c };
+  NsVkBuffer *second = a_minus != NULL ? a_minus : bias != NULL ? bias : a;
+  NsVkBuffer *buffers[] = { a, second, b, c };
   guint       t_most = MAX (gemm->t, gemm->t_last);
   NsGemmPush  push = {
     .m = gemm->m, .t = gemm->t, .k = gemm->k, .k_last = gemm->k_last,
     .a_batch = gemm->a_batch, .a_m = gemm->a_m, .a_k = gemm->a_k,
     .flags = (gemm->flip ? NS_GEMM_FLIP : 0) |
              (a_minus != NULL ? NS_GEMM_MINUS : 0) |
-             (gemm->accumulate ? NS_GEMM_ACCUMULATE : 0),
+             (gemm->accumulate ? NS_GEMM_ACCUMULATE : 0) |
+             (bias != NULL ? NS_GEMM_BIAS : 0) |
+             (gemm->relu ? NS_GEMM_RELU : 0),
     .b_batch = gemm->b_batch, .b_k = gemm->b_k, .b_t = gemm->b_t,
     .t_last = gemm->t_last,
     .c_batch = gemm->c_batch, .c_m = gemm->c_m, .c_t = gemm->c_t,
     .scale = gemm->scale,
+    .b_offset = gemm->b_offset, .c_offset = gemm->c_offset,
   };
   guint32     groups[3] = {
     ns_kernels_groups (t_most, NS_GEMM_COLUMNS_BLOCK),
@@ -119,7 +129,8 @@ ns_op_gemm_record (NsKernels     *kernels,
   };
 
   if (gemm->batches == 0 || gemm->m == 0 || gemm->t == 0 ||
-      gemm->t_last == 0 || gemm->k == 0 || gemm->k_last == 0)
+      gemm->t_last == 0 || gemm->k == 0 || gemm->k_last == 0 ||
+      (a_minus != NULL && bias != NULL))
     {
       g_set_error (error, NS_ERROR, NS_ERROR_BAD_INPUT,
                    "gemm: %u batches of %u x %u by %u", gemm->batches,
@@ -132,6 +143,8 @@ ns_op_gemm_record (NsKernels     *kernels,
       (a_minus != NULL &&
        !ns_op_check_buffer (a_minus, operand_span (gemm, OPERAND_A), "gemm",
                             "a_minus", error)) ||
+      (bias != NULL &&
+       !ns_op_check_buffer (bias, gemm->m, "gemm", "bias", error)) ||
       !ns_op_check_buffer (b, operand_span (gemm, OPERAND_B), "gemm", "b",
                            error) ||
       !ns_op_check_buffer (c, operand_span (gemm, OPERAND_C), "gemm", "c",

@@ -12,11 +12,17 @@ G_BEGIN_DECLS
 #define NS_GEMM_ROWS_BLOCK    32
 #define NS_GEMM_COLUMNS_BLOCK 16
 
+/* Columns t one batch may have (32768 workgroups along x): longer
+ * products go in batches of this many columns. */
+#define NS_GEMM_MAX_COLUMNS (32768 * NS_GEMM_COLUMNS_BLOCK)
+
 /* C[z][m][t] (= or += with accumulate)
- *   scale * sum over k < K(z) of A[z'][m][k] B[z][k][t]
+ *   act (scale * sum over k < K(z) of A[z'][m][k] B[z][k][t] + bias[m]),
+ * act the ReLU with relu, bias where that buffer is not NULL,
  * for z < batches, m < m, t < T(z), with K(z) = k and T(z) = t except
  * k_last and t_last for the last z; each operand element at z * *_batch plus its indices times their
- * strides, in floats; A minus a_minus where that is not NULL; z' = z, or
+ * strides, in floats, B's and C's from b_offset and c_offset on; A minus
+ * a_minus where that is not NULL (then bias must be NULL); z' = z, or
  * z's Winograd position flipped (flip, 36 batches). */
 typedef struct
 {
@@ -24,9 +30,11 @@ typedef struct
   guint    a_batch, a_m, a_k;
   guint    b_batch, b_k, b_t;
   guint    c_batch, c_m, c_t;
+  guint    b_offset, c_offset;
   float    scale;
   gboolean flip;
   gboolean accumulate;
+  gboolean relu;
 } NsGemm;
 
 gboolean ns_op_gemm_record (NsKernels     *kernels,
@@ -34,6 +42,7 @@ gboolean ns_op_gemm_record (NsKernels     *kernels,
                             const NsGemm  *gemm,
                             NsVkBuffer    *a,
                             NsVkBuffer    *a_minus,
+                            NsVkBuffer    *bias,
                             NsVkBuffer    *b,
                             NsVkBuffer    *c,
                             GError       **error);

@@ -19,10 +19,6 @@ _Static_assert (sizeof (NsGramReducePush) == 8,
 /* The sum over p is cut into slices that are multiples of this. */
 #define GRAM_STEP 16
 
-/* Columns p of F per batch of the backward product: at most 32768
- * workgroups of NS_GEMM_COLUMNS_BLOCK columns along x. */
-#define GRAM_BACKWARD_COLUMNS (32768 * NS_GEMM_COLUMNS_BLOCK)
-
 /* Few channels give few blocks of the C x C product: the sum over p is
  * then split into slices so that about 256 workgroups run, each slice at
  * least 2048 values. */
@@ -88,7 +84,7 @@ ns_op_gram_record (NsKernels     *kernels,
     .c_batch = c * c, .c_m = c, .c_t = 1,
     .scale = (float) (1.0 / ((double) c * n)),
   };
-  if (!ns_op_gemm_record (kernels, commands, &product, features, NULL,
+  if (!ns_op_gemm_record (kernels, commands, &product, features, NULL, NULL,
                           features, gram, error))
     return FALSE;
   if (slices == 1)
@@ -113,7 +109,7 @@ ns_op_gram_backward_record (NsKernels     *kernels,
                             gboolean       accumulate,
                             GError       **error)
 {
-  guint  columns = MIN (n, GRAM_BACKWARD_COLUMNS);
+  guint  columns = MIN (n, NS_GEMM_MAX_COLUMNS);
   guint  batches;
   NsGemm product;
 
@@ -146,6 +142,6 @@ ns_op_gram_backward_record (NsKernels     *kernels,
     .scale = scale, .accumulate = accumulate,
   };
 
-  return ns_op_gemm_record (kernels, commands, &product, gram, target,
+  return ns_op_gemm_record (kernels, commands, &product, gram, target, NULL,
                             features, grad, error);
 }
