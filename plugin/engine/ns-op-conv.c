@@ -653,6 +653,29 @@ wino_record (NsKernels           *kernels,
   return TRUE;
 }
 
+/* Masks channels out_c_offset.. of @grad_out by the layer's ReLU in
+ * place (nothing without one). */
+static gboolean
+relu_mask_record (NsKernels         *kernels,
+                  NsVkCommands      *commands,
+                  const NsConvShape *shape,
+                  NsVkBuffer        *grad_out,
+                  NsVkBuffer        *out,
+                  GError           **error)
+{
+  NsVkBuffer    *buffers[] = { out, grad_out };
+  guint          plane = shape->out_h * shape->out_w;
+  NsReluMaskPush push = {
+    .plane = plane, .n_channels = shape->out_c,
+    .offset = shape->out_c_offset,
+  };
+
+  return !shape->relu ||
+         ns_op_dispatch_linear (kernels, commands, NS_SHADER_relu_mask,
+                                buffers, 2, &push, sizeof push,
+                                (guint64) shape->out_c * plane, error);
+}
+
 /* A 1x1 layer forward: out[out_c_offset + co] = act (bias[co] + sum over
  * ci of w[co][ci] in[ci]), A = w [co][ci], B = in [ci][pixels]. */
 static gboolean
@@ -700,10 +723,6 @@ pointwise_backward_record (NsKernels         *kernels,
   guint        n = shape->in_h * shape->in_w;
   guint        columns = MIN (n, NS_GEMM_MAX_COLUMNS);
   guint        batches = ns_kernels_groups (n, columns);
-  NsVkBuffer  *mask_buffers[] = { out, grad_out };
-  NsReluMaskPush mask = {
-    .plane = n, .n_channels = shape->out_c, .offset = shape->out_c_offset,
-  };
   NsGemm       product = {
     .batches = batches, .m = shape->in_c,
     .t = columns, .t_last = n - (batches - 1) * columns,
@@ -715,13 +734,8 @@ pointwise_backward_record (NsKernels         *kernels,
     .scale = 1.0f, .accumulate = accumulate,
   };
 
-  if (shape->relu &&
-      !ns_op_dispatch_linear (kernels, commands, NS_SHADER_relu_mask,
-                              mask_buffers, 2, &mask, sizeof mask,
-                              (guint64) shape->out_c * n, error))
-    return FALSE;
-
-  return ns_op_gemm_record (kernels, commands, &product, weights, NULL, NULL,
+  return relu_mask_record (kernels, commands, shape, grad_out, out, error) &&
+         ns_op_gemm_record (kernels, commands, &product, weights, NULL, NULL,
                             grad_out, grad_in, error);
 }
 
@@ -756,11 +770,6 @@ unfolded_backward_record (NsKernels           *kernels,
   guint           patch = shape->in_c * k2;
   guint           plane_out = shape->out_h * shape->out_w;
   guint           rows = unfolded_band_rows (shape);
-  NsVkBuffer     *mask_buffers[] = { out, grad_out };
-  NsReluMaskPush  mask = {
-    .plane = plane_out, .n_channels = shape->out_c,
-    .offset = shape->out_c_offset,
-  };
 
   if (scratch == NULL)
     {
@@ -774,10 +783,7 @@ unfolded_backward_record (NsKernels           *kernels,
                            error) ||
       (!accumulate &&
        !ns_vk_commands_fill (kernels->ctx, commands, grad_in, 0, error)) ||
-      (shape->relu &&
-       !ns_op_dispatch_linear (kernels, commands, NS_SHADER_relu_mask,
-                               mask_buffers, 2, &mask, sizeof mask,
-                               (guint64) shape->out_c * plane_out, error)))
+      !relu_mask_record (kernels, commands, shape, grad_out, out, error))
     return FALSE;
 
   for (guint oy0 = 0; oy0 < shape->out_h; oy0 += rows)
