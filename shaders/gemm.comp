@@ -13,7 +13,8 @@
 // z' = z, or z with the rows and columns of a 6 x 6 Winograd grid
 // permuted by the kernel flip (NS_GEMM_FLIP; shaders/winograd.glsl).
 // K(z) = k and T(z) = t, except k_last and t_last for the last z.
-// A workgroup of GEMM_INVOCATIONS invocations computes COS rows m by
+// A workgroup of GEMM_INVOCATIONS invocations (the host picks the device's
+// subgroup size, 8 to 64: one subgroup) computes COS rows m by
 // GEMM_INVOCATIONS * ROWS columns t: invocation i owns the columns
 // t0 + i + GEMM_INVOCATIONS r (r < ROWS) for all COS rows, in registers.
 // A is read 8 values at a time, lane j of each subgroup reading row
@@ -52,8 +53,8 @@ layout (push_constant) uniform Push
 #define NS_GEMM_BIAS       8u
 #define NS_GEMM_RELU       16u
 
-// These three mirror NS_GEMM_* in plugin/engine/ns-op-gemm.c.
-#define GEMM_INVOCATIONS 8
+// These two mirror NS_GEMM_* in plugin/engine/ns-op-gemm.c.
+#define GEMM_INVOCATIONS gl_WorkGroupSize.x
 #define ROWS 2
 #define COS 32
 

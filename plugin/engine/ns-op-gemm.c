@@ -2,13 +2,14 @@
 /* Batched matrix products: the dispatch of shaders/gemm.comp. */
 #include "ns-op-gemm.h"
 
-/* Mirror shaders/gemm.comp: invocations per workgroup, columns per
- * invocation, rows per workgroup. */
-#define NS_GEMM_INVOCATIONS 8
-#define NS_GEMM_OWN_COLUMNS 2
-#define NS_GEMM_ROWS        32
+/* Mirror shaders/gemm.comp: columns per invocation, rows per workgroup;
+ * the invocations per workgroup are one subgroup, 8 to 64. */
+#define NS_GEMM_OWN_COLUMNS     2
+#define NS_GEMM_ROWS            32
+#define NS_GEMM_MIN_INVOCATIONS 8
+#define NS_GEMM_MAX_INVOCATIONS 64
 
-_Static_assert (NS_GEMM_INVOCATIONS * NS_GEMM_OWN_COLUMNS ==
+_Static_assert (NS_GEMM_MIN_INVOCATIONS * NS_GEMM_OWN_COLUMNS ==
                 NS_GEMM_COLUMNS_BLOCK, "the columns of one workgroup");
 _Static_assert (NS_GEMM_ROWS == NS_GEMM_ROWS_BLOCK,
                 "the rows of one workgroup");
@@ -36,7 +37,16 @@ typedef struct
 
 _Static_assert (sizeof (NsGemmPush) == 80, "matches shaders/gemm.comp");
 
-static const guint32 gemm_local_size[3] = { NS_GEMM_INVOCATIONS, 1, 1 };
+/* One subgroup a workgroup: on a CPU driver (8 lanes) a workgroup is one
+ * vector of invocations, on a GPU one wave.
+ * TODO(gpu): measure on a GPU; larger blocks may pay off there. */
+static guint32
+gemm_invocations (NsKernels *kernels)
+{
+  guint32 size = ns_vk_context_get_subgroup_size (kernels->ctx);
+
+  return CLAMP (size, NS_GEMM_MIN_INVOCATIONS, NS_GEMM_MAX_INVOCATIONS);
+}
 
 /* The floats an operand spans, 1 + its largest index, for batch z of
  * @rows x @columns. */
@@ -108,6 +118,7 @@ ns_op_gemm_record (NsKernels     *kernels,
   NsVkBuffer *second = a_minus != NULL ? a_minus : bias != NULL ? bias : a;
   NsVkBuffer *buffers[] = { a, second, b, c };
   guint       t_most = MAX (gemm->t, gemm->t_last);
+  guint32     local_size[3] = { gemm_invocations (kernels), 1, 1 };
   NsGemmPush  push = {
     .m = gemm->m, .t = gemm->t, .k = gemm->k, .k_last = gemm->k_last,
     .a_batch = gemm->a_batch, .a_m = gemm->a_m, .a_k = gemm->a_k,
@@ -123,7 +134,7 @@ ns_op_gemm_record (NsKernels     *kernels,
     .b_offset = gemm->b_offset, .c_offset = gemm->c_offset,
   };
   guint32     groups[3] = {
-    ns_kernels_groups (t_most, NS_GEMM_COLUMNS_BLOCK),
+    ns_kernels_groups (t_most, local_size[0] * NS_GEMM_OWN_COLUMNS),
     ns_kernels_groups (gemm->m, NS_GEMM_ROWS_BLOCK),
     gemm->batches,
   };
@@ -152,5 +163,5 @@ ns_op_gemm_record (NsKernels     *kernels,
     return FALSE;
 
   return ns_op_dispatch (kernels, commands, NS_SHADER_gemm, buffers, 4, &push,
-                         sizeof push, gemm_local_size, groups, error);
+                         sizeof push, local_size, groups, error);
 }

@@ -7,12 +7,13 @@
 
 G_BEGIN_DECLS
 
-/* Rows m per workgroup and columns t per workgroup of shaders/gemm.comp:
- * callers padding their operands round up to these. */
+/* Rows m per workgroup of shaders/gemm.comp, and its columns t with the
+ * smallest workgroup (8 invocations; devices with larger subgroups take
+ * more columns). */
 #define NS_GEMM_ROWS_BLOCK    32
 #define NS_GEMM_COLUMNS_BLOCK 16
 
-/* Columns t one batch may have (32768 workgroups along x): longer
+/* Columns t one batch may have (at most 32768 workgroups along x): longer
  * products go in batches of this many columns. */
 #define NS_GEMM_MAX_COLUMNS (32768 * NS_GEMM_COLUMNS_BLOCK)
 

@@ -23,6 +23,7 @@ struct _NsVkContext
   VkPhysicalDeviceMemoryProperties memory;
   VkDeviceSize               max_allocation;  /* bytes, Vulkan 1.1 maintenance3 */
   VkDeviceSize               heap_size;       /* bytes the plan may count on */
+  guint32                    subgroup_size;   /* invocations, the default */
   VkDevice                   device;
   VkQueue                    queue;
   guint32                    queue_family;
@@ -591,8 +592,12 @@ device_properties_read (NsVkContext *ctx)
 {
   const NsSettings *settings = ns_settings_get ();
 
+  VkPhysicalDeviceSubgroupProperties subgroup = {
+    .sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SUBGROUP_PROPERTIES,
+  };
   VkPhysicalDeviceMaintenance3Properties maintenance3 = {
     .sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_MAINTENANCE_3_PROPERTIES,
+    .pNext = &subgroup,
   };
   VkPhysicalDeviceProperties2 properties2 = {
     .sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PROPERTIES_2,
@@ -602,6 +607,7 @@ device_properties_read (NsVkContext *ctx)
   vkGetPhysicalDeviceProperties2 (ctx->physical, &properties2);
   ctx->properties = properties2.properties;
   ctx->max_allocation = maintenance3.maxMemoryAllocationSize;
+  ctx->subgroup_size = subgroup.subgroupSize;
   vkGetPhysicalDeviceMemoryProperties (ctx->physical, &ctx->memory);
   ctx->heap_size = device_local_heap_size (ctx->physical);
 
@@ -721,6 +727,12 @@ VkDeviceSize
 ns_vk_context_get_heap_size (NsVkContext *ctx)
 {
   return ctx->heap_size;
+}
+
+guint32
+ns_vk_context_get_subgroup_size (NsVkContext *ctx)
+{
+  return ctx->subgroup_size;
 }
 
 guint

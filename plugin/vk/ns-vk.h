@@ -72,6 +72,8 @@ gboolean            ns_vk_context_is_cpu        (NsVkContext      *ctx);
 const VkPhysicalDeviceLimits *
                     ns_vk_context_get_limits    (NsVkContext      *ctx);
 VkDeviceSize        ns_vk_context_get_heap_size (NsVkContext      *ctx);
+/* The device's default subgroup size, invocations (8 or more). */
+guint32             ns_vk_context_get_subgroup_size (NsVkContext  *ctx);
 guint               ns_vk_context_get_n_validation_messages (NsVkContext *ctx);
 VkDevice            ns_vk_context_get_device    (NsVkContext      *ctx);
 
