@@ -689,18 +689,14 @@ pointwise_record (NsKernels         *kernels,
                   GError           **error)
 {
   guint  n = shape->in_h * shape->in_w;
-  guint  columns = MIN (n, NS_GEMM_MAX_COLUMNS);
-  guint  batches = ns_kernels_groups (n, columns);
   NsGemm product = {
-    .batches = batches, .m = shape->out_c,
-    .t = columns, .t_last = n - (batches - 1) * columns,
-    .k = shape->in_c, .k_last = shape->in_c,
+    .m = shape->out_c, .k = shape->in_c, .k_last = shape->in_c,
     .a_m = shape->in_c, .a_k = 1,
-    .b_batch = columns, .b_k = n, .b_t = 1,
-    .c_batch = columns, .c_m = n, .c_t = 1,
     .c_offset = shape->out_c_offset * n,
     .scale = 1.0f, .relu = shape->relu,
   };
+
+  ns_op_gemm_over_pixels (&product, n);
 
   return ns_op_gemm_record (kernels, commands, &product, weights, NULL, bias,
                             in, out, error);
@@ -720,19 +716,15 @@ pointwise_backward_record (NsKernels         *kernels,
                            gboolean           accumulate,
                            GError           **error)
 {
-  guint        n = shape->in_h * shape->in_w;
-  guint        columns = MIN (n, NS_GEMM_MAX_COLUMNS);
-  guint        batches = ns_kernels_groups (n, columns);
-  NsGemm       product = {
-    .batches = batches, .m = shape->in_c,
-    .t = columns, .t_last = n - (batches - 1) * columns,
-    .k = shape->out_c, .k_last = shape->out_c,
+  guint  n = shape->in_h * shape->in_w;
+  NsGemm product = {
+    .m = shape->in_c, .k = shape->out_c, .k_last = shape->out_c,
     .a_m = 1, .a_k = shape->in_c,
-    .b_batch = columns, .b_k = n, .b_t = 1,
     .b_offset = shape->out_c_offset * n,
-    .c_batch = columns, .c_m = n, .c_t = 1,
     .scale = 1.0f, .accumulate = accumulate,
   };
+
+  ns_op_gemm_over_pixels (&product, n);
 
   return relu_mask_record (kernels, commands, shape, grad_out, out, error) &&
          ns_op_gemm_record (kernels, commands, &product, weights, NULL, NULL,

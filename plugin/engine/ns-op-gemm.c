@@ -104,6 +104,23 @@ operand_span (const NsGemm *g,
   return span;
 }
 
+void
+ns_op_gemm_over_pixels (NsGemm *gemm,
+                        guint   n)
+{
+  guint columns = MIN (n, NS_GEMM_MAX_COLUMNS);
+
+  gemm->batches = ns_kernels_groups (n, MAX (columns, 1));
+  gemm->t = columns;
+  gemm->t_last = n - (gemm->batches - 1) * columns;
+  gemm->b_batch = columns;
+  gemm->b_k = n;
+  gemm->b_t = 1;
+  gemm->c_batch = columns;
+  gemm->c_m = n;
+  gemm->c_t = 1;
+}
+
 gboolean
 ns_op_gemm_record (NsKernels     *kernels,
                    NsVkCommands  *commands,

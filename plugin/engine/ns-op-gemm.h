@@ -38,6 +38,13 @@ typedef struct
   gboolean relu;
 } NsGemm;
 
+/* Lays @gemm over the @n pixels of planar B [k][n] and C [m][n], in
+ * batches of at most NS_GEMM_MAX_COLUMNS columns: sets batches, t,
+ * t_last and B's and C's strides (b_batch, b_k, b_t, c_batch, c_m, c_t);
+ * the rest of @gemm is the caller's. */
+void     ns_op_gemm_over_pixels (NsGemm *gemm,
+                                 guint   n);
+
 gboolean ns_op_gemm_record (NsKernels     *kernels,
                             NsVkCommands  *commands,
                             const NsGemm  *gemm,

@@ -109,9 +109,10 @@ ns_op_gram_backward_record (NsKernels     *kernels,
                             gboolean       accumulate,
                             GError       **error)
 {
-  guint  columns = MIN (n, NS_GEMM_MAX_COLUMNS);
-  guint  batches;
-  NsGemm product;
+  NsGemm product = {
+    .m = c, .k = c, .k_last = c, .a_m = c, .a_k = 1,
+    .scale = scale, .accumulate = accumulate,
+  };
 
   if (c == 0 || n == 0)
     {
@@ -130,17 +131,8 @@ ns_op_gram_backward_record (NsKernels     *kernels,
     return FALSE;
 
   /* grad[i][p] = scale sum over j of (G - A)[i][j] F[j][p]: A = G minus
-   * the target, B = F, in batches of `columns` values of p. */
-  batches = ns_kernels_groups (n, columns);
-  product = (NsGemm) {
-    .batches = batches, .m = c,
-    .t = columns, .t_last = n - (batches - 1) * columns,
-    .k = c, .k_last = c,
-    .a_batch = 0, .a_m = c, .a_k = 1,
-    .b_batch = columns, .b_k = n, .b_t = 1,
-    .c_batch = columns, .c_m = n, .c_t = 1,
-    .scale = scale, .accumulate = accumulate,
-  };
+   * the target, B = F. */
+  ns_op_gemm_over_pixels (&product, n);
 
   return ns_op_gemm_record (kernels, commands, &product, gram, target, NULL,
                             features, grad, error);
