@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "bench-stats.h"
 #include "ns-kernels.h"
 #include "ns-op-conv.h"
 #include "ns-op-pool.h"
@@ -40,15 +41,6 @@ static const guint vgg19_shapes[][3] = {
   { 512, 512, 16 },
 };
 
-static int
-compare_doubles (const void *a,
-                 const void *b)
-{
-  double x = *(const double *) a, y = *(const double *) b;
-
-  return (x > y) - (x < y);
-}
-
 /* Median milliseconds of @commands submitted `iterations` times after one
  * untimed submission; -1 on failure. */
 static double
@@ -72,8 +64,7 @@ time_commands (NsVkContext  *ctx,
         }
       ms[i] = (g_get_monotonic_time () - start) / 1000.0;
     }
-  qsort (ms, iterations, sizeof *ms, compare_doubles);
-  median = ms[iterations / 2];
+  median = bench_median (ms, iterations);
   g_free (ms);
 
   return median;

@@ -20,6 +20,7 @@
 
 #include <glib/gstdio.h>
 
+#include "bench-stats.h"
 #include "ns-graph.h"
 #include "ns-stage.h"
 #include "ns-weights.h"
@@ -136,15 +137,6 @@ on_step (guint        iteration,
   return TRUE;
 }
 
-static int
-compare_double (gconstpointer a,
-                gconstpointer b)
-{
-  double x = *(const double *) a, y = *(const double *) b;
-
-  return (x > y) - (x < y);
-}
-
 static void
 image_random (NsImage *image,
               guint    size,
@@ -207,9 +199,8 @@ bench (NsVkContext     *ctx,
   *plan += ns_graph_weights_bytes (net, n_nodes);
   if (ok && timing.seconds->len > 0)
     {
-      g_array_sort (timing.seconds, compare_double);
-      *seconds = g_array_index (timing.seconds, double,
-                                timing.seconds->len / 2);
+      *seconds = bench_median ((double *) timing.seconds->data,
+                               timing.seconds->len);
     }
   if (stage != NULL)
     ns_stage_free (stage);

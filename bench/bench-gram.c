@@ -19,6 +19,7 @@
 #include <string.h>
 #include <sys/resource.h>
 
+#include "bench-stats.h"
 #include "ns-kernels.h"
 #include "ns-op-gram.h"
 
@@ -54,15 +55,6 @@ static const Shape shapes[] = {
   { "vgg19 conv1_1", 64, 512, 512 },
   { "vgg19 conv3_1", 256, 128, 128 },
 };
-
-static int
-compare_doubles (const void *a,
-                 const void *b)
-{
-  double x = *(const double *) a, y = *(const double *) b;
-
-  return (x > y) - (x < y);
-}
 
 /* Process CPU time (all threads, user and system) in milliseconds. */
 static double
@@ -105,7 +97,7 @@ time_commands (NsVkContext  *ctx,
   if (i == iterations)
     for (int k = 0; k < 2; k++)
       {
-        qsort (ms + k * iterations, iterations, sizeof *ms, compare_doubles);
+        bench_sort (ms + k * iterations, iterations);
         times[k] = ms[k * iterations];
       }
   g_free (ms);
