@@ -23,6 +23,9 @@
 // address into one load and 8 register broadcasts, and the lanes' loads of
 // B are the only gathers.  Rows past M read row M - 1 and columns past
 // T(z) column T(z) - 1; neither is written.
+// With NS_GEMM_SYMMETRIC (C is symmetric: M = T, and A's rows are B's
+// columns) only entries with t >= m are computed, and each with t > m is
+// also written at (t, m); blocks wholly below the diagonal return at once.
 // Grid: x blocks of GEMM_INVOCATIONS * ROWS columns, y blocks of COS rows,
 // z the batch.  Bindings: 0 a, 1 a_minus with NS_GEMM_MINUS or bias with
 // NS_GEMM_BIAS (the two never go together; any buffer with neither), 2 b,
@@ -52,6 +55,7 @@ layout (push_constant) uniform Push
 #define NS_GEMM_ACCUMULATE 4u
 #define NS_GEMM_BIAS       8u
 #define NS_GEMM_RELU       16u
+#define NS_GEMM_SYMMETRIC  32u
 
 // These two mirror NS_GEMM_* in plugin/engine/ns-op-gemm.c.
 #define GEMM_INVOCATIONS gl_WorkGroupSize.x
@@ -80,8 +84,15 @@ main ()
   uint  k_n = last ? pc.k_last : pc.k;
   uint  t_n = last ? pc.t_last : pc.t;
   bool  minus = (pc.flags & NS_GEMM_MINUS) != 0;
+  bool  symmetric = (pc.flags & NS_GEMM_SYMMETRIC) != 0;
   uint  a_at[COS / 8], b_at[ROWS];
   float acc[ROWS][COS];
+
+  // A symmetric C is computed on and above its diagonal (t >= m) only: a
+  // block whose columns all lie left of its first row has nothing to do.
+  if (symmetric &&
+      (gl_WorkGroupID.x + 1) * (GEMM_INVOCATIONS * ROWS) <= m0)
+    return;
 
   for (uint h = 0; h < COS / 8; h++)
     a_at[h] = a_z * pc.a_batch + min (m0 + h * 8 + lane, pc.m - 1) * pc.a_m;
@@ -136,6 +147,8 @@ main ()
 
           if (t >= t_n)
             continue;
+          if (symmetric && t < m0 + q)
+            continue;
           uint  o = pc.c_offset + z * pc.c_batch + (m0 + q) * pc.c_m +
                     t * pc.c_t;
           float value = pc.scale * acc[r][q] + b;
@@ -143,6 +156,10 @@ main ()
           if ((pc.flags & NS_GEMM_RELU) != 0)
             value = max (value, 0.0);
           c[o] = (pc.flags & NS_GEMM_ACCUMULATE) != 0 ? c[o] + value : value;
+          // Each entry below the diagonal is its mirror's, written once.
+          if (symmetric && t > m0 + q)
+            c[pc.c_offset + z * pc.c_batch + t * pc.c_m + (m0 + q) * pc.c_t] =
+              value;
         }
     }
 }

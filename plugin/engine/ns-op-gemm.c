@@ -22,6 +22,7 @@ enum
   NS_GEMM_ACCUMULATE = 4,
   NS_GEMM_BIAS       = 8,
   NS_GEMM_RELU       = 16,
+  NS_GEMM_SYMMETRIC  = 32,
 };
 
 /* Mirrors the push constants of shaders/gemm.comp. */
@@ -143,7 +144,8 @@ ns_op_gemm_record (NsKernels     *kernels,
              (a_minus != NULL ? NS_GEMM_MINUS : 0) |
              (gemm->accumulate ? NS_GEMM_ACCUMULATE : 0) |
              (bias != NULL ? NS_GEMM_BIAS : 0) |
-             (gemm->relu ? NS_GEMM_RELU : 0),
+             (gemm->relu ? NS_GEMM_RELU : 0) |
+             (gemm->symmetric ? NS_GEMM_SYMMETRIC : 0),
     .b_batch = gemm->b_batch, .b_k = gemm->b_k, .b_t = gemm->b_t,
     .t_last = gemm->t_last,
     .c_batch = gemm->c_batch, .c_m = gemm->c_m, .c_t = gemm->c_t,
@@ -158,7 +160,9 @@ ns_op_gemm_record (NsKernels     *kernels,
 
   if (gemm->batches == 0 || gemm->m == 0 || gemm->t == 0 ||
       gemm->t_last == 0 || gemm->k == 0 || gemm->k_last == 0 ||
-      (a_minus != NULL && bias != NULL))
+      (a_minus != NULL && bias != NULL) ||
+      (gemm->symmetric && (gemm->t != gemm->m || gemm->t_last != gemm->m ||
+                           gemm->accumulate)))
     {
       g_set_error (error, NS_ERROR, NS_ERROR_BAD_INPUT,
                    "gemm: %u batches of %u x %u by %u", gemm->batches,

@@ -24,7 +24,9 @@ G_BEGIN_DECLS
  * k_last and t_last for the last z; each operand element at z * *_batch plus its indices times their
  * strides, in floats, B's and C's from b_offset and c_offset on; A minus
  * a_minus where that is not NULL (then bias must be NULL); z' = z, or
- * z's Winograd position flipped (flip, 36 batches). */
+ * z's Winograd position flipped (flip, 36 batches).  With symmetric the
+ * caller promises C[z] is symmetric (m = t = t_last, A's rows are B's
+ * columns, no accumulate): half of it is computed and mirrored. */
 typedef struct
 {
   guint    batches, m, t, t_last, k, k_last;
@@ -36,6 +38,7 @@ typedef struct
   gboolean flip;
   gboolean accumulate;
   gboolean relu;
+  gboolean symmetric;
 } NsGemm;
 
 /* Lays @gemm over the @n pixels of planar B [k][n] and C [m][n], in

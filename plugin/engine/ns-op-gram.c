@@ -75,7 +75,8 @@ ns_op_gram_record (NsKernels     *kernels,
     return FALSE;
 
   /* Slice z: G[z][i][j] = sum over p in the slice of F[i][p] F[j][p],
-   * with A = F and B = F^T, both offset by the slice's first p. */
+   * with A = F and B = F^T, both offset by the slice's first p; G is
+   * symmetric, so the product computes j >= i and mirrors it. */
   product = (NsGemm) {
     .batches = slices, .m = c, .t = c, .t_last = c,
     .k = chunk, .k_last = n - (slices - 1) * chunk,
@@ -83,6 +84,7 @@ ns_op_gram_record (NsKernels     *kernels,
     .b_batch = chunk, .b_k = 1, .b_t = n,
     .c_batch = c * c, .c_m = c, .c_t = 1,
     .scale = (float) (1.0 / ((double) c * n)),
+    .symmetric = TRUE,
   };
   if (!ns_op_gemm_record (kernels, commands, &product, features, NULL, NULL,
                           features, gram, error))
