@@ -105,9 +105,9 @@ time_commands (NsVkContext  *ctx,
   return i == iterations;
 }
 
-/* Buffers: 0 features, 1 gram (with its slices), 2 target, 3 grad; all
- * zero-filled, which costs the shaders the same time as real data.  The
- * wall and CPU milliseconds in times[0..1]. */
+/* Buffers: 0 features, 1 gram (with its slices), 2 target, 3 grad, 4 the
+ * difference gram - target; all zero-filled, which costs the shaders the
+ * same time as real data.  The wall and CPU milliseconds in times[0..1]. */
 static gboolean
 time_pass (NsKernels   *kernels,
            const Shape *shape,
@@ -128,8 +128,8 @@ time_pass (NsKernels   *kernels,
                             &buffers[1], error);
   else if (ok)
     ok = ns_op_gram_backward_record (kernels, &commands, shape->c, n, 1.0f,
-                                     &buffers[1], &buffers[2], &buffers[0],
-                                     &buffers[3], TRUE, error);
+                                     &buffers[1], &buffers[2], &buffers[4],
+                                     &buffers[0], &buffers[3], TRUE, error);
   ok = ok && ns_vk_commands_end (kernels->ctx, &commands, error) &&
        time_commands (kernels->ctx, &commands, times, error);
   ns_vk_commands_free (kernels->ctx, &commands);
@@ -143,23 +143,23 @@ bench_shape (NsKernels   *kernels,
              GError     **error)
 {
   static const char *names[2] = { "gram", "backward" };
-  NsVkBuffer buffers[4] = { 0 };
+  NsVkBuffer buffers[5] = { 0 };
   double     c = shape->c, n = (double) shape->h * shape->w;
   double     flops[2] = { c * (c + 1) * n, 2.0 * c * c * n }, times[2][2];
-  gsize      sizes[4];
+  gsize      sizes[5];
   gboolean   ok = TRUE;
 
   sizes[0] = sizes[3] = (gsize) shape->c * shape->h * shape->w;
   sizes[1] = ns_op_gram_buffer_floats (shape->c, shape->h * shape->w);
-  sizes[2] = (gsize) shape->c * shape->c;
-  for (guint i = 0; i < 4 && ok; i++)
+  sizes[2] = sizes[4] = (gsize) shape->c * shape->c;
+  for (guint i = 0; i < 5 && ok; i++)
     ok = ns_vk_buffer_init (kernels->ctx, &buffers[i],
                             sizes[i] * sizeof (float), error);
   for (int pass = 0; pass < 2 && ok; pass++)
     if (!skip[pass])
       ok = time_pass (kernels, shape, buffers, pass == 1, times[pass],
                       error);
-  for (guint i = 0; i < 4; i++)
+  for (guint i = 0; i < 5; i++)
     ns_vk_buffer_free (kernels->ctx, &buffers[i]);
   if (!ok)
     return FALSE;

@@ -80,7 +80,7 @@ run_gram_backward (guint        c,
                    gboolean     accumulate,
                    float       *got)
 {
-  NsVkBuffer   b[4];
+  NsVkBuffer   b[5];
   NsVkCommands commands;
   GError      *error = NULL;
 
@@ -88,14 +88,17 @@ run_gram_backward (guint        c,
   ns_test_buffer_init (ctx, &b[1], a, (gsize) c * c);
   ns_test_buffer_init (ctx, &b[2], f, (gsize) c * n);
   ns_test_buffer_init (ctx, &b[3], grad0, (gsize) c * n);
-  ns_test_commands_begin (ctx, &commands, 1);
+  /* The difference's scratch starts with stale values (the target's). */
+  ns_test_buffer_init (ctx, &b[4], a, (gsize) c * c);
+  ns_test_commands_begin (ctx, &commands, 2);
   g_assert_true (ns_op_gram_backward_record (&kernels, &commands, c, n,
-                                             scale, &b[0], &b[1], &b[2],
-                                             &b[3], accumulate, &error));
+                                             scale, &b[0], &b[1], &b[4],
+                                             &b[2], &b[3], accumulate,
+                                             &error));
   g_assert_no_error (error);
   ns_test_commands_run (ctx, &commands);
   ns_test_buffer_read (ctx, &b[3], got, (gsize) c * n);
-  for (int i = 0; i < 4; i++)
+  for (int i = 0; i < 5; i++)
     ns_vk_buffer_free (ctx, &b[i]);
 }
 

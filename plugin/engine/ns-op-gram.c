@@ -5,6 +5,7 @@
 #include "ns-op-gram.h"
 
 #include "ns-op-gemm.h"
+#include "ns-op-loss.h"
 
 /* Mirrors the push constants of shaders/gram_reduce.comp. */
 typedef struct
@@ -106,6 +107,7 @@ ns_op_gram_backward_record (NsKernels     *kernels,
                             float          scale,
                             NsVkBuffer    *gram,
                             NsVkBuffer    *target,
+                            NsVkBuffer    *difference,
                             NsVkBuffer    *features,
                             NsVkBuffer    *grad,
                             gboolean       accumulate,
@@ -126,16 +128,22 @@ ns_op_gram_backward_record (NsKernels     *kernels,
                            error) ||
       !ns_op_check_buffer (target, (guint64) c * c, "gram_backward",
                            "target", error) ||
+      !ns_op_check_buffer (difference, (guint64) c * c, "gram_backward",
+                           "difference", error) ||
       !ns_op_check_buffer (features, (guint64) c * n, "gram_backward",
                            "features", error) ||
       !ns_op_check_buffer (grad, (guint64) c * n, "gram_backward", "grad",
                            error))
     return FALSE;
 
-  /* grad[i][p] = scale sum over j of (G - A)[i][j] F[j][p]: A = G minus
-   * the target, B = F. */
+  /* grad[i][p] = scale sum over j of D[i][j] F[j][p] with D = G minus the
+   * target (content_backward.comp's difference, scale 1): A = D, B = F.
+   * Read in the product, the difference would cost a second load of
+   * every A value. */
   ns_op_gemm_over_pixels (&product, n);
 
-  return ns_op_gemm_record (kernels, commands, &product, gram, target, NULL,
-                            features, grad, error);
+  return ns_op_content_backward_record (kernels, commands, c * c, 1.0f, gram,
+                                        target, difference, FALSE, error) &&
+         ns_op_gemm_record (kernels, commands, &product, difference, NULL,
+                            NULL, features, grad, error);
 }

@@ -23,7 +23,9 @@ gboolean ns_op_gram_record          (NsKernels     *kernels,
                                      GError       **error);
 
 /* grad[i][p] = (or += when @accumulate)
- *   scale * sum over j of (gram[i][j] - target[i][j]) F[j][p].
+ *   scale * sum over j of (gram[i][j] - target[i][j]) F[j][p],
+ * two dispatches: the difference into @difference ([c][c] scratch), then
+ * the product, which so reads one operand instead of two.
  * For E = w / norm * sum (G - A)^2, dE/dF is this with
  * scale = 4 w / (norm C N). */
 gboolean ns_op_gram_backward_record (NsKernels     *kernels,
@@ -33,6 +35,7 @@ gboolean ns_op_gram_backward_record (NsKernels     *kernels,
                                      float          scale,
                                      NsVkBuffer    *gram,
                                      NsVkBuffer    *target,
+                                     NsVkBuffer    *difference,
                                      NsVkBuffer    *features,
                                      NsVkBuffer    *grad,
                                      gboolean       accumulate,

@@ -42,6 +42,7 @@ typedef struct
   double     scale;            /* the loss's factor before the sum */
   NsVkBuffer gram;             /* [c][c] */
   NsVkBuffer target;           /* [c][c] */
+  NsVkBuffer difference;       /* [c][c], gram - target in the gradient */
 } StyleTerm;
 
 struct _NsStage
@@ -128,7 +129,7 @@ ns_stage_plan (const NsNet *net,
       guint64 c = ns_net_layer_channels (net,
                     ns_net_layer_index (net, net->style_layers[i]));
 
-      extra += gram_bytes (c) + c * c * sizeof (float);
+      extra += gram_bytes (c) + 2 * c * c * sizeof (float);
     }
   extra += (guint64) ns_net_layer_channels (net,
              ns_net_layer_index (net, net->content_layer)) *
@@ -340,7 +341,8 @@ record_loss_gradients (Stage        *stage,
                                        (float) (4.0 * term->scale /
                                                 ((double) term->c * term->n)),
                                        &term->gram, &term->target,
-                                       &node->value, &node->grad, TRUE,
+                                       &term->difference, &node->value,
+                                       &node->grad, TRUE,
                                        error))
         return FALSE;
     }
@@ -485,6 +487,9 @@ stage_init (Stage              *stage,
                               gram_bytes (term->c), error) ||
           !ns_vk_buffer_init (ctx, &term->target,
                               (VkDeviceSize) term->c * term->c * sizeof (float),
+                              error) ||
+          !ns_vk_buffer_init (ctx, &term->difference,
+                              (VkDeviceSize) term->c * term->c * sizeof (float),
                               error))
         return FALSE;
     }
@@ -508,6 +513,7 @@ stage_clear (Stage *stage)
     {
       ns_vk_buffer_free (ctx, &stage->style[t].gram);
       ns_vk_buffer_free (ctx, &stage->style[t].target);
+      ns_vk_buffer_free (ctx, &stage->style[t].difference);
     }
   ns_vk_buffer_free (ctx, &stage->content_target);
   ns_vk_buffer_free (ctx, &stage->moments);
