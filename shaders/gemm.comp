@@ -5,8 +5,7 @@
 //   C[z][m][t] (= or += with NS_GEMM_ACCUMULATE)
 //     act (scale * sum over k < K(z) of A[z'][m][k] B[z][k][t]
 //          + bias[m] with NS_GEMM_BIAS),  act the ReLU with NS_GEMM_RELU
-//   A[z'][m][k] = a[z' a_batch + m a_m + k a_k]
-//                 (- a_minus[same index] with NS_GEMM_MINUS),
+//   A[z'][m][k] = a[z' a_batch + m a_m + k a_k],
 // for m < M, t < T(z),
 //   B[z][k][t] = b[b_offset + z b_batch + k b_k + t b_t],
 //   C[z][m][t] = c[c_offset + z c_batch + m c_m + t c_t],
@@ -27,15 +26,14 @@
 // columns) only entries with t >= m are computed, and each with t > m is
 // also written at (t, m); blocks wholly below the diagonal return at once.
 // Grid: x blocks of GEMM_INVOCATIONS * ROWS columns, y blocks of COS rows,
-// z the batch.  Bindings: 0 a, 1 a_minus with NS_GEMM_MINUS or bias with
-// NS_GEMM_BIAS (the two never go together; any buffer with neither), 2 b,
-// 3 c.  Push constants: NsGemmPush in ns-op-gemm.c.
+// z the batch.  Bindings: 0 a, 1 bias with NS_GEMM_BIAS (any buffer
+// without), 2 b, 3 c.  Push constants: NsGemmPush in ns-op-gemm.c.
 #extension GL_GOOGLE_include_directive : require
 #extension GL_KHR_shader_subgroup_ballot : require
 #include "common.glsl"
 
 layout (std430, binding = 0) readonly buffer A { float a[]; };
-layout (std430, binding = 1) readonly buffer Second { float second[]; };
+layout (std430, binding = 1) readonly buffer Bias { float bias[]; };
 layout (std430, binding = 2) readonly buffer B { float b[]; };
 layout (std430, binding = 3) buffer C { float c[]; };
 
@@ -51,7 +49,6 @@ layout (push_constant) uniform Push
 
 // Bit flags of pc.flags.
 #define NS_GEMM_FLIP       1u
-#define NS_GEMM_MINUS      2u
 #define NS_GEMM_ACCUMULATE 4u
 #define NS_GEMM_BIAS       8u
 #define NS_GEMM_RELU       16u
@@ -83,7 +80,6 @@ main ()
   bool  last = z + 1 == gl_NumWorkGroups.z;
   uint  k_n = last ? pc.k_last : pc.k;
   uint  t_n = last ? pc.t_last : pc.t;
-  bool  minus = (pc.flags & NS_GEMM_MINUS) != 0;
   bool  symmetric = (pc.flags & NS_GEMM_SYMMETRIC) != 0;
   uint  a_at[COS / 8], b_at[ROWS];
   float acc[ROWS][COS];
@@ -111,11 +107,7 @@ main ()
       for (uint r = 0; r < ROWS; r++)
         column[r] = b[b_at[r] + k * pc.b_k];
       for (uint h = 0; h < COS / 8; h++)
-        {
-          uint at = a_at[h] + k * pc.a_k;
-
-          mine[h] = minus ? a[at] - second[at] : a[at];
-        }
+        mine[h] = a[a_at[h] + k * pc.a_k];
       for (uint h = 0; h < COS / 8; h++)
         {
           // subgroupBroadcast takes a constant lane.
@@ -139,7 +131,7 @@ main ()
     {
       if (m0 + q >= pc.m)
         continue;
-      float b = (pc.flags & NS_GEMM_BIAS) != 0 ? second[m0 + q] : 0.0;
+      float b = (pc.flags & NS_GEMM_BIAS) != 0 ? bias[m0 + q] : 0.0;
 
       for (uint r = 0; r < ROWS; r++)
         {

@@ -642,7 +642,7 @@ wino_record (NsKernels           *kernels,
                            input_buffers, 3, &push, sizeof push,
                            wino_transform_local_size, input_groups, error) ||
           !ns_op_gemm_record (kernels, commands, &product, weights, NULL,
-                              NULL, scratch->transformed, scratch->products,
+                              scratch->transformed, scratch->products,
                               error) ||
           !ns_op_dispatch (kernels, commands, NS_SHADER_wino_output,
                            output_buffers, 3, &push, sizeof push,
@@ -698,7 +698,7 @@ pointwise_record (NsKernels         *kernels,
 
   ns_op_gemm_over_pixels (&product, n);
 
-  return ns_op_gemm_record (kernels, commands, &product, weights, NULL, bias,
+  return ns_op_gemm_record (kernels, commands, &product, weights, bias,
                             in, out, error);
 }
 
@@ -727,7 +727,7 @@ pointwise_backward_record (NsKernels         *kernels,
   ns_op_gemm_over_pixels (&product, n);
 
   return relu_mask_record (kernels, commands, shape, grad_out, out, error) &&
-         ns_op_gemm_record (kernels, commands, &product, weights, NULL, NULL,
+         ns_op_gemm_record (kernels, commands, &product, weights, NULL,
                             grad_out, grad_in, error);
 }
 
@@ -807,7 +807,7 @@ unfolded_backward_record (NsKernels           *kernels,
       };
 
       if (!ns_op_gemm_record (kernels, commands, &product, weights, NULL,
-                              NULL, grad_out, scratch->products, error) ||
+                              grad_out, scratch->products, error) ||
           (y1 > y0 &&
            !ns_op_dispatch (kernels, commands, NS_SHADER_col2im, col_buffers,
                             2, &push, sizeof push, col2im_local_size, groups,

@@ -18,7 +18,6 @@ _Static_assert (NS_GEMM_ROWS == NS_GEMM_ROWS_BLOCK,
 enum
 {
   NS_GEMM_FLIP       = 1,
-  NS_GEMM_MINUS      = 2,
   NS_GEMM_ACCUMULATE = 4,
   NS_GEMM_BIAS       = 8,
   NS_GEMM_RELU       = 16,
@@ -127,21 +126,18 @@ ns_op_gemm_record (NsKernels     *kernels,
                    NsVkCommands  *commands,
                    const NsGemm  *gemm,
                    NsVkBuffer    *a,
-                   NsVkBuffer    *a_minus,
                    NsVkBuffer    *bias,
                    NsVkBuffer    *b,
                    NsVkBuffer    *c,
                    GError       **error)
 {
-  NsVkBuffer *second = a_minus != NULL ? a_minus : bias != NULL ? bias : a;
-  NsVkBuffer *buffers[] = { a, second, b, c };
+  NsVkBuffer *buffers[] = { a, bias != NULL ? bias : a, b, c };
   guint       t_most = MAX (gemm->t, gemm->t_last);
   guint32     local_size[3] = { gemm_invocations (kernels), 1, 1 };
   NsGemmPush  push = {
     .m = gemm->m, .t = gemm->t, .k = gemm->k, .k_last = gemm->k_last,
     .a_batch = gemm->a_batch, .a_m = gemm->a_m, .a_k = gemm->a_k,
     .flags = (gemm->flip ? NS_GEMM_FLIP : 0) |
-             (a_minus != NULL ? NS_GEMM_MINUS : 0) |
              (gemm->accumulate ? NS_GEMM_ACCUMULATE : 0) |
              (bias != NULL ? NS_GEMM_BIAS : 0) |
              (gemm->relu ? NS_GEMM_RELU : 0) |
@@ -160,7 +156,6 @@ ns_op_gemm_record (NsKernels     *kernels,
 
   if (gemm->batches == 0 || gemm->m == 0 || gemm->t == 0 ||
       gemm->t_last == 0 || gemm->k == 0 || gemm->k_last == 0 ||
-      (a_minus != NULL && bias != NULL) ||
       (gemm->symmetric && (gemm->t != gemm->m || gemm->t_last != gemm->m ||
                            gemm->accumulate)))
     {
@@ -172,9 +167,6 @@ ns_op_gemm_record (NsKernels     *kernels,
   /* With the flip, batch z reads batch flip (z) of A, below 36 too. */
   if (!ns_op_check_buffer (a, operand_span (gemm, OPERAND_A), "gemm", "a",
                            error) ||
-      (a_minus != NULL &&
-       !ns_op_check_buffer (a_minus, operand_span (gemm, OPERAND_A), "gemm",
-                            "a_minus", error)) ||
       (bias != NULL &&
        !ns_op_check_buffer (bias, gemm->m, "gemm", "bias", error)) ||
       !ns_op_check_buffer (b, operand_span (gemm, OPERAND_B), "gemm", "b",

@@ -19,14 +19,14 @@ G_BEGIN_DECLS
 
 /* C[z][m][t] (= or += with accumulate)
  *   act (scale * sum over k < K(z) of A[z'][m][k] B[z][k][t] + bias[m]),
- * act the ReLU with relu, bias where that buffer is not NULL,
- * for z < batches, m < m, t < T(z), with K(z) = k and T(z) = t except
- * k_last and t_last for the last z; each operand element at z * *_batch plus its indices times their
- * strides, in floats, B's and C's from b_offset and c_offset on; A minus
- * a_minus where that is not NULL (then bias must be NULL); z' = z, or
- * z's Winograd position flipped (flip, 36 batches).  With symmetric the
- * caller promises C[z] is symmetric (m = t = t_last, A's rows are B's
- * columns, no accumulate): half of it is computed and mirrored. */
+ * act the ReLU with relu, bias where that buffer is not NULL, for
+ * z < batches, m < m, t < T(z), with K(z) = k and T(z) = t except k_last
+ * and t_last for the last z; each operand element at z * *_batch plus its
+ * indices times their strides, in floats, B's and C's from b_offset and
+ * c_offset on; z' = z, or z's Winograd position flipped (flip, 36
+ * batches).  With symmetric the caller promises C[z] is symmetric
+ * (m = t = t_last, A's rows are B's columns, no accumulate): half of it is
+ * computed and mirrored. */
 typedef struct
 {
   guint    batches, m, t, t_last, k, k_last;
@@ -52,7 +52,6 @@ gboolean ns_op_gemm_record (NsKernels     *kernels,
                             NsVkCommands  *commands,
                             const NsGemm  *gemm,
                             NsVkBuffer    *a,
-                            NsVkBuffer    *a_minus,
                             NsVkBuffer    *bias,
                             NsVkBuffer    *b,
                             NsVkBuffer    *c,

@@ -87,7 +87,7 @@ ns_op_gram_record (NsKernels     *kernels,
     .scale = (float) (1.0 / ((double) c * n)),
     .symmetric = TRUE,
   };
-  if (!ns_op_gemm_record (kernels, commands, &product, features, NULL, NULL,
+  if (!ns_op_gemm_record (kernels, commands, &product, features, NULL,
                           features, gram, error))
     return FALSE;
   if (slices == 1)
@@ -145,5 +145,5 @@ ns_op_gram_backward_record (NsKernels     *kernels,
   return ns_op_content_backward_record (kernels, commands, c * c, 1.0f, gram,
                                         target, difference, FALSE, error) &&
          ns_op_gemm_record (kernels, commands, &product, difference, NULL,
-                            NULL, features, grad, error);
+                            features, grad, error);
 }
