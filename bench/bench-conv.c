@@ -78,8 +78,9 @@ typedef enum
 
 /* What one timed pass records: a conv or a max pool, forward or backward,
  * over @buffers (conv: 0 in, 1 weights, 2 bias, 3 out, 4 grad_out,
- * 5 grad_in, 6 and 7 the Winograd scratch; pool: 0 in, 3 out, 4 grad_out,
- * 5 grad_in). */
+ * 5 grad_in, 6 and 7 the Winograd scratch; pool: 0 in, 1 where, 3 out,
+ * 4 grad_out, 5 grad_in: the timed forward pass fills where before the
+ * backward pass reads it). */
 #define N_BUFFERS 8
 
 typedef struct
@@ -98,10 +99,10 @@ job_record (NsKernels    *kernels,
 {
   if (job->pool != NULL && job->pass == PASS_FORWARD)
     return ns_op_pool_max_record (kernels, commands, job->pool, &b[0], &b[3],
-                                  error);
+                                  &b[1], error);
   if (job->pool != NULL)
     return ns_op_pool_max_backward_record (kernels, commands, job->pool,
-                                           &b[0], &b[4], &b[5], FALSE,
+                                           &b[1], &b[4], &b[5], FALSE,
                                            error);
   NsConvScratch scratch = { &b[6], &b[7] };
 
@@ -241,8 +242,9 @@ bench_pool (NsKernels *kernels,
   double ms[2];
 
   sizes[0] = sizes[5] = (gsize) channels * in_h * in_w;
-  sizes[1] = sizes[2] = sizes[6] = sizes[7] = 1;
-  sizes[3] = sizes[4] = (gsize) channels * shape.out_h * shape.out_w;
+  sizes[2] = sizes[6] = sizes[7] = 1;
+  sizes[1] = sizes[3] = sizes[4] = (gsize) channels * shape.out_h *
+                                   shape.out_w;
   if (!bench_jobs (kernels, jobs, sizes, ms, error))
     return FALSE;
 

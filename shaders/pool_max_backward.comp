@@ -1,18 +1,18 @@
 #version 450
 // SPDX-License-Identifier: GPL-3.0-or-later
 // Gradient of max pooling: each output's gradient goes to the first maximum
-// of its window (row-major scan, strict >), written as a gather: input
-// pixel (c, y, x) sums grad_out over the windows covering it whose first
-// maximum it is; grad_in = that sum, or += it when accumulate is 1.
-// Each invocation owns a BLOCK x BLOCK square of input pixels of one
-// channel, finds the first maximum of every window covering any of them
-// once, and adds that window's gradient to the pixel it names, if it is
-// one of its own.  With 3x3 windows at stride 2, a 4 x 4 block searches 9
-// windows, where one invocation per pixel searched 36 (2.25 per pixel).
+// of its window, which the forward pass (pool_max.comp) recorded in where,
+// written as a gather: input pixel (c, y, x) sums grad_out over the windows
+// covering it whose first maximum it is; grad_in = that sum, or += it when
+// accumulate is 1.  Each invocation owns a BLOCK x BLOCK square of input
+// pixels of one channel, reads where and grad_out once for every window
+// covering any of them, and adds that gradient to the pixel named, if it
+// is one of its own: with 3x3 windows at stride 2, a 4 x 4 block reads 9
+// windows.
 // Grid: linear over the blocks, c slowest, then block rows, then block
 // columns (ceil (in_h / BLOCK) x ceil (in_w / BLOCK) per channel).
-// Bindings: 0 in [C][in_h][in_w], 1 grad_out [C][out_h][out_w],
-// 2 grad_in [C][in_h][in_w].  Push constants: pool.glsl.
+// Bindings: 0 where [C][out_h][out_w] (uint, y in_w + x), 1 grad_out
+// [C][out_h][out_w], 2 grad_in [C][in_h][in_w].  Push constants: pool.glsl.
 #extension GL_GOOGLE_include_directive : require
 #include "common.glsl"
 #include "pool.glsl"
@@ -20,35 +20,9 @@
 // Mirrors NS_POOL_BACKWARD_BLOCK in plugin/engine/ns-op-pool.c.
 #define BLOCK 4
 
-layout (std430, binding = 0) readonly buffer In { float src[]; };
+layout (std430, binding = 0) readonly buffer Where { uint where[]; };
 layout (std430, binding = 1) readonly buffer GradOut { float grad_out[]; };
 layout (std430, binding = 2) buffer GradIn { float grad_in[]; };
-
-// Column and row of the first maximum of window (oy, ox) in the plane at
-// base.
-uvec2
-first_max (uint base, uint oy, uint ox)
-{
-  uvec2 first, last, where;
-  float best;
-
-  pool_window (oy, ox, first, last);
-  where = first;
-  best = src[base + first.y * pc.in_w + first.x];
-  for (uint y = first.y; y < last.y; y++)
-    for (uint x = first.x; x < last.x; x++)
-      {
-        float value = src[base + y * pc.in_w + x];
-
-        if (value > best)
-          {
-            where = uvec2 (x, y);
-            best = value;
-          }
-      }
-
-  return where;
-}
 
 void
 main ()
@@ -82,11 +56,13 @@ main ()
   for (uint oy = rows.x; oy < rows.y; oy++)
     for (uint ox = cols.x; ox < cols.y; ox++)
       {
-        uvec2 at = first_max (c * plane, oy, ox) - corner;
+        uint  o = (c * pc.out_h + oy) * pc.out_w + ox;
+        uint  w = where[o];
+        uvec2 at = uvec2 (w % pc.in_w, w / pc.in_w) - corner;
 
         if (at.x >= BLOCK || at.y >= BLOCK)
           continue;
-        float g = grad_out[(c * pc.out_h + oy) * pc.out_w + ox];
+        float g = grad_out[o];
 
         // Constant indices, so that sum stays in registers.
         for (uint r = 0; r < BLOCK; r++)

@@ -208,16 +208,17 @@ check_forward (const NsPoolShape *s,
   gsize        n_out = (gsize) s->channels * s->out_h * s->out_w;
   double      *in_d = to_double (in, n_in), *want = g_new (double, n_out);
   float       *got = g_new (float, n_out);
-  NsVkBuffer   b_in, b_out;
+  NsVkBuffer   b_in, b_out, b_where;
   NsVkCommands commands;
   GError      *error = NULL;
 
   ns_test_buffer_init (ctx, &b_in, in, n_in);
   ns_test_buffer_init (ctx, &b_out, NULL, n_out);
+  ns_test_buffer_init (ctx, &b_where, NULL, n_out);
   ns_test_commands_begin (ctx, &commands, 1);
   if (is_max)
     g_assert_true (ns_op_pool_max_record (&kernels, &commands, s, &b_in,
-                                          &b_out, &error));
+                                          &b_out, &b_where, &error));
   else
     g_assert_true (ns_op_pool_avg_record (&kernels, &commands, s, &b_in,
                                           &b_out, &error));
@@ -231,13 +232,15 @@ check_forward (const NsPoolShape *s,
 
   ns_vk_buffer_free (ctx, &b_in);
   ns_vk_buffer_free (ctx, &b_out);
+  ns_vk_buffer_free (ctx, &b_where);
   g_free (in_d);
   g_free (want);
   g_free (got);
 }
 
-/* Runs the backward kernel of @is_max: grad_in starts as @grad_in0 and is
- * read back into @got. */
+/* Runs the backward kernel of @is_max (after the forward pass, which
+ * records where the maxima are): grad_in starts as @grad_in0 and is read
+ * back into @got. */
 static void
 run_backward (const NsPoolShape *s,
               gboolean           is_max,
@@ -249,17 +252,21 @@ run_backward (const NsPoolShape *s,
 {
   gsize        n_in = (gsize) s->channels * s->in_h * s->in_w;
   gsize        n_out = (gsize) s->channels * s->out_h * s->out_w;
-  NsVkBuffer   b_in, b_gout, b_gin;
+  NsVkBuffer   b_in, b_out, b_where, b_gout, b_gin;
   NsVkCommands commands;
   GError      *error = NULL;
 
   ns_test_buffer_init (ctx, &b_in, in, n_in);
+  ns_test_buffer_init (ctx, &b_out, NULL, n_out);
+  ns_test_buffer_init (ctx, &b_where, NULL, n_out);
   ns_test_buffer_init (ctx, &b_gout, grad_out, n_out);
   ns_test_buffer_init (ctx, &b_gin, grad_in0, n_in);
-  ns_test_commands_begin (ctx, &commands, 1);
+  ns_test_commands_begin (ctx, &commands, 2);
   if (is_max)
-    g_assert_true (ns_op_pool_max_backward_record (&kernels, &commands, s,
-                                                   &b_in, &b_gout, &b_gin,
+    g_assert_true (ns_op_pool_max_record (&kernels, &commands, s, &b_in,
+                                          &b_out, &b_where, &error) &&
+                   ns_op_pool_max_backward_record (&kernels, &commands, s,
+                                                   &b_where, &b_gout, &b_gin,
                                                    accumulate, &error));
   else
     g_assert_true (ns_op_pool_avg_backward_record (&kernels, &commands, s,
@@ -270,6 +277,8 @@ run_backward (const NsPoolShape *s,
   ns_test_buffer_read (ctx, &b_gin, got, n_in);
 
   ns_vk_buffer_free (ctx, &b_in);
+  ns_vk_buffer_free (ctx, &b_out);
+  ns_vk_buffer_free (ctx, &b_where);
   ns_vk_buffer_free (ctx, &b_gout);
   ns_vk_buffer_free (ctx, &b_gin);
 }
@@ -446,7 +455,7 @@ test_pool_refusals (void)
   ns_test_buffer_init (ctx, &b, NULL, 4);
   ns_test_commands_begin (ctx, &commands, 1);
   g_assert_false (ns_op_pool_max_record (&kernels, &commands, &s, &a, &b,
-                                         &error));
+                                         &b, &error));
   g_assert_error (error, NS_ERROR, NS_ERROR_BAD_INPUT);
   g_clear_error (&error);
 

@@ -267,6 +267,9 @@ ns_graph_plan (const NsNet *net,
                        width, height, net->title, minimum);
           return FALSE;
         }
+      /* Max pools keep where each window's maximum is, 4 bytes each. */
+      if (net->layers[i].kind == NS_LAYER_POOL_MAX)
+        *bytes += size;
       *bytes += size * copies;
       *largest = MAX (*largest, size);
     }
@@ -294,7 +297,9 @@ node_init (NsGraph  *graph,
 
   return ns_vk_buffer_init (graph->ctx, &node->value, bytes, error) &&
          (!graph->with_grad ||
-          ns_vk_buffer_init (graph->ctx, &node->grad, bytes, error));
+          ns_vk_buffer_init (graph->ctx, &node->grad, bytes, error)) &&
+         (graph->net->layers[index].kind != NS_LAYER_POOL_MAX ||
+          ns_vk_buffer_init (graph->ctx, &node->where, bytes, error));
 }
 
 gboolean
@@ -359,6 +364,7 @@ ns_graph_clear (NsGraph *graph)
     {
       ns_vk_buffer_free (graph->ctx, &graph->nodes[i].value);
       ns_vk_buffer_free (graph->ctx, &graph->nodes[i].grad);
+      ns_vk_buffer_free (graph->ctx, &graph->nodes[i].where);
     }
   g_free (graph->nodes);
   ns_vk_buffer_free (graph->ctx, &graph->image);
@@ -458,7 +464,7 @@ layer_record_forward (NsGraph     *graph,
       return layer->kind == NS_LAYER_POOL_MAX ?
              ns_op_pool_max_record (graph->kernels, commands, &pool,
                                     source_value (graph, layer->inputs[0]),
-                                    &node->value, error) :
+                                    &node->value, &node->where, error) :
              ns_op_pool_avg_record (graph->kernels, commands, &pool,
                                     source_value (graph, layer->inputs[0]),
                                     &node->value, error);
@@ -549,9 +555,7 @@ layer_record_backward (NsGraph     *graph,
         return FALSE;
       return layer->kind == NS_LAYER_POOL_MAX ?
              ns_op_pool_max_backward_record (graph->kernels, commands, &pool,
-                                             source_value (graph,
-                                                           layer->inputs[0]),
-                                             &node->grad,
+                                             &node->where, &node->grad,
                                              source_grad (graph,
                                                           layer->inputs[0]),
                                              TRUE, error) :

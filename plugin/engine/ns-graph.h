@@ -27,6 +27,8 @@ typedef struct
   guint      c, h, w;          /* output shape of the layer */
   NsVkBuffer value;            /* [c][h][w] float32 */
   NsVkBuffer grad;             /* d loss / d value, same layout */
+  NsVkBuffer where;            /* max pools: each window's first maximum,
+                                * uint32 [c][h][w] (ns_op_pool_max_record) */
 } NsGraphNode;
 
 typedef struct

@@ -115,13 +115,14 @@ ns_op_pool_max_record (NsKernels          *kernels,
                        const NsPoolShape  *shape,
                        NsVkBuffer         *in,
                        NsVkBuffer         *out,
+                       NsVkBuffer         *where,
                        GError            **error)
 {
-  NsVkBuffer    *buffers[] = { in, out };
-  const gboolean is_input[] = { TRUE, FALSE };
+  NsVkBuffer    *buffers[] = { in, out, where };
+  const gboolean is_input[] = { TRUE, FALSE, FALSE };
 
   return pool_record (kernels, commands, NS_SHADER_pool_max, shape, buffers,
-                      is_input, 2, FALSE, 1, FALSE, error);
+                      is_input, 3, FALSE, 1, FALSE, error);
 }
 
 gboolean
@@ -143,14 +144,14 @@ gboolean
 ns_op_pool_max_backward_record (NsKernels          *kernels,
                                 NsVkCommands       *commands,
                                 const NsPoolShape  *shape,
-                                NsVkBuffer         *in,
+                                NsVkBuffer         *where,
                                 NsVkBuffer         *grad_out,
                                 NsVkBuffer         *grad_in,
                                 gboolean            accumulate,
                                 GError            **error)
 {
-  NsVkBuffer    *buffers[] = { in, grad_out, grad_in };
-  const gboolean is_input[] = { TRUE, FALSE, TRUE };
+  NsVkBuffer    *buffers[] = { where, grad_out, grad_in };
+  const gboolean is_input[] = { FALSE, FALSE, TRUE };
 
   return pool_record (kernels, commands, NS_SHADER_pool_max_backward, shape,
                       buffers, is_input, 3, TRUE, NS_POOL_BACKWARD_BLOCK,

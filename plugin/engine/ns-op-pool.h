@@ -30,12 +30,15 @@ guint    ns_op_pool_out_size              (guint              n,
                                            guint              pad,
                                            gboolean           ceil_mode);
 
-/* out [C][out_h][out_w] = max (or mean) of each window of in. */
+/* out [C][out_h][out_w] = max (or mean) of each window of in; max also
+ * writes @where [C][out_h][out_w], uint32 y * in_w + x of each window's
+ * first maximum (row-major), for the backward pass. */
 gboolean ns_op_pool_max_record            (NsKernels         *kernels,
                                            NsVkCommands      *commands,
                                            const NsPoolShape *shape,
                                            NsVkBuffer        *in,
                                            NsVkBuffer        *out,
+                                           NsVkBuffer        *where,
                                            GError           **error);
 gboolean ns_op_pool_avg_record            (NsKernels         *kernels,
                                            NsVkCommands      *commands,
@@ -46,12 +49,12 @@ gboolean ns_op_pool_avg_record            (NsKernels         *kernels,
 
 /* grad_in [C][in_h][in_w] = (or += when @accumulate) the gradient through
  * the pooling of grad_out [C][out_h][out_w].  Max routes each output's
- * gradient to the first maximum of its window (row-major), read from the
- * forward input @in. */
+ * gradient to the first maximum of its window, @where the forward pass
+ * recorded it. */
 gboolean ns_op_pool_max_backward_record   (NsKernels         *kernels,
                                            NsVkCommands      *commands,
                                            const NsPoolShape *shape,
-                                           NsVkBuffer        *in,
+                                           NsVkBuffer        *where,
                                            NsVkBuffer        *grad_out,
                                            NsVkBuffer        *grad_in,
                                            gboolean           accumulate,
