@@ -44,12 +44,88 @@ net_conv_shape (const NsNet *net,
   shape->out_c_total = shape->out_c;
 }
 
+/* Whether a loss reads the output of layer @index. */
+static gboolean
+loss_reads (const NsNet *net,
+            guint        index)
+{
+  if (ns_net_layer_index (net, net->content_layer) == (int) index)
+    return TRUE;
+  for (guint i = 0; i < net->n_style_layers; i++)
+    if (ns_net_layer_index (net, net->style_layers[i]) == (int) index)
+      return TRUE;
+
+  return FALSE;
+}
+
+/* The concatenation that conv layer @index writes into directly, or -1:
+ * one among the first @n_nodes layers that is the only reader of the
+ * layer, which no loss reads.  Its output is then channels *offset.. of
+ * the concatenation's value, its gradient those of the concatenation's
+ * gradient, and the copies in and out of the concatenation go (SqueezeNet's
+ * expand layers). */
+static int
+concat_host (const NsNet *net,
+             guint        n_nodes,
+             guint        index,
+             guint       *offset)
+{
+  int host = -1;
+
+  *offset = 0;
+  if (net->layers[index].kind != NS_LAYER_CONV || loss_reads (net, index))
+    return -1;
+  for (guint i = index + 1; i < n_nodes; i++)
+    {
+      const NsLayer *layer = &net->layers[i];
+      guint          n_inputs = layer->kind == NS_LAYER_CONCAT ? 2 : 1;
+
+      for (guint k = 0; k < n_inputs; k++)
+        if (layer->inputs[k] == (int) index)
+          {
+            if (host >= 0 || layer->kind != NS_LAYER_CONCAT)
+              return -1;
+            host = i;
+            *offset = k == 0 ? 0 :
+                      ns_net_layer_channels (net, layer->inputs[0]);
+          }
+    }
+
+  return host;
+}
+
 static void
 conv_shape (const NsGraph *graph,
             guint          index,
             NsConvShape   *shape)
 {
+  const NsGraphNode *node = &graph->nodes[index];
+
   net_conv_shape (graph->net, index, graph->width, graph->height, shape);
+  if (node->host >= 0)
+    {
+      shape->out_c_offset = node->host_offset;
+      shape->out_c_total = graph->nodes[node->host].c;
+    }
+}
+
+/* The buffers that hold layer @index's output and its gradient. */
+static NsVkBuffer *
+node_value (NsGraph *graph,
+            guint    index)
+{
+  NsGraphNode *node = &graph->nodes[index];
+
+  return node->host >= 0 ? &graph->nodes[node->host].value : &node->value;
+}
+
+static NsVkBuffer *
+node_grad (NsGraph *graph,
+           guint    index)
+{
+  NsGraphNode *node = &graph->nodes[index];
+
+  return node->host >= 0 ? &graph->nodes[node->host].grad : &node->grad;
 }
 
 /* Floats of each Winograd scratch buffer the first @n_nodes layers need
@@ -256,6 +332,7 @@ ns_graph_plan (const NsNet *net,
       guint   w = ns_net_layer_out_size (net, i, width);
       guint64 size = (guint64) ns_net_layer_channels (net, i) * h * w *
                      sizeof (float);
+      guint   offset;
 
       if (h == 0 || w == 0)
         {
@@ -267,10 +344,12 @@ ns_graph_plan (const NsNet *net,
                        width, height, net->title, minimum);
           return FALSE;
         }
-      /* Max pools keep where each window's maximum is, 4 bytes each. */
+      /* Max pools keep where each window's maximum is, 4 bytes each;
+       * layers written into a concatenation take none of their own. */
       if (net->layers[i].kind == NS_LAYER_POOL_MAX)
         *bytes += size;
-      *bytes += size * copies;
+      if (concat_host (net, n_nodes, i, &offset) < 0)
+        *bytes += size * copies;
       *largest = MAX (*largest, size);
     }
   scratch = scratch_floats (net, n_nodes, width, height) * sizeof (float);
@@ -293,7 +372,11 @@ node_init (NsGraph  *graph,
   node->c = ns_net_layer_channels (graph->net, index);
   node->h = ns_net_layer_out_size (graph->net, index, graph->height);
   node->w = ns_net_layer_out_size (graph->net, index, graph->width);
+  node->host = concat_host (graph->net, graph->n_nodes, index,
+                            &node->host_offset);
   bytes = (VkDeviceSize) node->c * node->h * node->w * sizeof (float);
+  if (node->host >= 0)
+    return TRUE;
 
   return ns_vk_buffer_init (graph->ctx, &node->value, bytes, error) &&
          (!graph->with_grad ||
@@ -411,6 +494,12 @@ concat_record (NsGraph       *graph,
       NsGraphNode *part = &graph->nodes[layer->inputs[k]];
       gboolean     ok;
 
+      /* A part written in place needs no copy. */
+      if (part->host == (int) index)
+        {
+          offset += part->c;
+          continue;
+        }
       ok = split ?
            ns_op_copy_channels_record (graph->kernels, commands, node->h,
                                        node->w, &node->grad, node->c, offset,
@@ -453,7 +542,7 @@ layer_record_forward (NsGraph     *graph,
                                   source_value (graph, layer->inputs[0]),
                                   &graph->weights->weights[index],
                                   &graph->weights->bias[index],
-                                  &node->value, &scratch, error);
+                                  node_value (graph, index), &scratch, error);
 
     case NS_LAYER_POOL_MAX:
     case NS_LAYER_POOL_AVG:
@@ -509,7 +598,8 @@ ns_graph_record_zero (NsGraph     *graph,
       !ns_vk_commands_fill (graph->ctx, commands, &graph->input_grad, 0, error))
     return FALSE;
   for (guint i = 0; i < graph->n_nodes; i++)
-    if (!ns_vk_commands_fill (graph->ctx, commands, &graph->nodes[i].grad, 0,
+    if (graph->nodes[i].host < 0 &&
+        !ns_vk_commands_fill (graph->ctx, commands, &graph->nodes[i].grad, 0,
                               error))
       return FALSE;
 
@@ -540,7 +630,8 @@ layer_record_backward (NsGraph     *graph,
                                               error);
       return commands != NULL &&
              ns_op_conv2d_backward_record (graph->kernels, commands, &conv,
-                                           &node->grad, &node->value,
+                                           node_grad (graph, index),
+                                           node_value (graph, index),
                                            ns_op_conv2d_shares_weights (&conv) ?
                                            &graph->weights->weights[index] :
                                            &graph->weights->weights_back[index],

@@ -29,6 +29,11 @@ typedef struct
   NsVkBuffer grad;             /* d loss / d value, same layout */
   NsVkBuffer where;            /* max pools: each window's first maximum,
                                 * uint32 [c][h][w] (ns_op_pool_max_record) */
+  int        host;             /* -1, or the concatenation whose value and
+                                * grad hold this layer's at channels
+                                * host_offset.. (then value and grad are
+                                * empty) */
+  guint      host_offset;
 } NsGraphNode;
 
 typedef struct
