@@ -151,16 +151,17 @@ image_random (NsImage *image,
 }
 
 /* Runs warmup + iterations steps at @size; fills @seconds (median) and
- * @plan (device bytes). */
+ * @plan (device bytes).  Frees *@weights once they are on the device, as
+ * ns_engine_run does. */
 static gboolean
-bench (NsVkContext     *ctx,
-       const NsWeights *weights,
-       guint            size,
-       double          *seconds,
-       guint64         *plan,
-       GError         **error)
+bench (NsVkContext  *ctx,
+       NsWeights   **weights,
+       guint         size,
+       double       *seconds,
+       guint64      *plan,
+       GError      **error)
 {
-  const NsNet   *net = weights->net;
+  const NsNet   *net = (*weights)->net;
   guint          n_nodes = ns_stage_n_nodes (net);
   NsKernels      kernels;
   NsGraphWeights device_weights = { 0 };
@@ -190,9 +191,10 @@ bench (NsVkContext     *ctx,
 
     ok = ns_stage_plan (net, n_nodes, size, size, size, size, plan, &largest,
                         error) &&
-         ns_graph_weights_upload (ctx, weights, n_nodes, &device_weights,
-                                  error) &&
-         (stage = ns_stage_new (&setup, NULL, error)) != NULL;
+         ns_graph_weights_upload (ctx, *weights, n_nodes, &device_weights,
+                                  error);
+    g_clear_pointer (weights, ns_weights_free_and_trim);
+    ok = ok && (stage = ns_stage_new (&setup, NULL, error)) != NULL;
     timing.last = g_get_monotonic_time ();
     ok = ok && ns_stage_optimise (stage, &content, &report, NULL, error);
   }
@@ -246,7 +248,7 @@ main (int    argc,
       (weights = ns_weights_load (net, path, ns_stage_n_nodes (net),
                                   &error)) == NULL ||
       (ctx = ns_vk_context_new (NULL, &error)) == NULL ||
-      !bench (ctx, weights, size, &seconds, &plan, &error))
+      !bench (ctx, &weights, size, &seconds, &plan, &error))
     {
       fprintf (stderr, "bench-engine: %s\n", error->message);
       return 1;
@@ -258,7 +260,6 @@ main (int    argc,
           conv_flops (net, ns_stage_n_nodes (net), size) / seconds / 1e9,
           usage.ru_maxrss / 1024.0, plan / 1048576.0);
 
-  ns_weights_free (weights);
   ns_vk_context_free (ctx);
   g_unlink (path);
   g_free (path);

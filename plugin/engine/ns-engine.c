@@ -25,7 +25,8 @@ struct _NsEngine
 {
   NsVkContext *ctx;
   NsKernels    kernels;
-  NsWeights   *weights;        /* the last file loaded, kept for the run */
+  NsWeights   *weights;        /* the file ns_engine_prepare loaded, kept
+                                * until ns_engine_run uploads it */
   char        *weights_key;    /* "net:path" of it */
 };
 
@@ -344,7 +345,8 @@ plan_check (NsEngine       *engine,
   return FALSE;
 }
 
-/* The weights file: found, readable and well formed; kept for the run. */
+/* The weights file: found, readable and well formed; kept for the run,
+ * which frees it once on the device (a later run reads the file again). */
 static gboolean
 weights_load (NsEngine     *engine,
               const NsNet  *net,
@@ -686,8 +688,13 @@ ns_engine_run (NsEngine        *engine,
   g_info ("%s on %s: %u stage(s), %u steps at the first",
           schedule.net->title, ns_engine_get_device_name (engine),
           schedule.n_stages, params->iterations);
+  /* Once on the device, the host's copy would only add its size (52 MB
+   * for VGG19) to the run's peak memory. */
   ok = ns_graph_weights_upload (engine->ctx, engine->weights,
-                                schedule.n_nodes, &weights, error) &&
+                                schedule.n_nodes, &weights, error);
+  g_clear_pointer (&engine->weights, ns_weights_free_and_trim);
+  g_clear_pointer (&engine->weights_key, g_free);
+  ok = ok &&
        stages_run (engine, params, &schedule, &setup, content, &image, &run,
                    cancellable, error) &&
        result_finish (params, content, &image, result, error);

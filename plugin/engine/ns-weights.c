@@ -6,6 +6,9 @@
 #include <math.h>
 #include <stdarg.h>
 #include <string.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 
 #include "ns-error.h"
 #include "ns-settings.h"
@@ -54,6 +57,17 @@ ns_weights_free (NsWeights *weights)
     }
   g_free (weights->convs);
   g_free (weights);
+}
+
+void
+ns_weights_free_and_trim (NsWeights *weights)
+{
+  ns_weights_free (weights);
+#ifdef __GLIBC__
+  /* glibc keeps freed heap pages in the process; the weights are a run's
+   * largest host allocation, worth handing back. */
+  malloc_trim (0);
+#endif
 }
 
 gboolean

@@ -40,6 +40,9 @@ typedef struct
 NsWeights *ns_weights_new               (const NsNet     *net,
                                          guint            n_layers);
 void       ns_weights_free              (NsWeights       *weights);
+/* The same, then returns the freed memory to the system where the C
+ * library keeps it otherwise: for weights already on the device. */
+void       ns_weights_free_and_trim     (NsWeights       *weights);
 
 /* Loads the conv layers among the first @n_layers layers of @net from
  * @path: a Deep Compression file when @path ends in ".net" (and the
