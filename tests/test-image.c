@@ -67,27 +67,64 @@ test_resize_average (void)
   ns_image_clear (&out);
 }
 
+/* Where pixel @i of a padded row comes from, for a source of @n pixels
+ * placed at @offset: reflected at each end (edge pixels once) until it
+ * lands inside. */
+static guint
+reflected (guint i,
+           guint offset,
+           guint n)
+{
+  int j = (int) i - (int) offset;
+
+  if (n == 1)
+    return 0;
+  while (j < 0 || j >= (int) n)
+    j = j < 0 ? -j : 2 * ((int) n - 1) - j;
+
+  return (guint) j;
+}
+
+/* Padding mirrors the source out to every side, whatever its size and
+ * place, and cropping at the same place gives the source back. */
 static void
 test_pad_crop (void)
 {
-  NsImage src, padded, back;
+  /* source width, height, left, top, padded width, height */
+  static const guint cases[][6] = {
+    { 3, 5, 0, 0, 11, 9 }, { 3, 5, 4, 2, 11, 9 }, { 1, 2, 3, 5, 7, 12 },
+    { 2, 1, 6, 0, 9, 4 }, { 6, 4, 8, 8, 22, 20 },
+  };
 
-  image_random (&src, 3, 5, 2);
-  ns_image_pad (&src, 11, 9, &padded);
-  g_assert_cmpuint (padded.width, ==, 11);
-  /* Column 3 mirrors column 1, column 4 column 0, column 5 column 1. */
-  for (guint c = 0; c < 3; c++)
+  for (guint k = 0; k < G_N_ELEMENTS (cases); k++)
     {
-      g_assert_cmpfloat (padded.pixels[3 * 3 + c], ==, src.pixels[1 * 3 + c]);
-      g_assert_cmpfloat (padded.pixels[4 * 3 + c], ==, src.pixels[0 * 3 + c]);
-      g_assert_cmpfloat (padded.pixels[5 * 3 + c], ==, src.pixels[1 * 3 + c]);
+      const guint *t = cases[k];
+      NsImage      src, padded, back;
+
+      image_random (&src, t[0], t[1], 2 + k);
+      ns_image_pad (&src, t[2], t[3], t[4], t[5], &padded);
+      g_assert_cmpuint (padded.width, ==, t[4]);
+      g_assert_cmpuint (padded.height, ==, t[5]);
+      for (guint y = 0; y < t[5]; y++)
+        for (guint x = 0; x < t[4]; x++)
+          {
+            const float *want = src.pixels +
+              ((gsize) reflected (y, t[3], t[1]) * t[0] +
+               reflected (x, t[2], t[0])) * 3;
+            const float *got = padded.pixels + ((gsize) y * t[4] + x) * 3;
+
+            if (memcmp (want, got, 3 * sizeof (float)) != 0)
+              g_error ("%ux%u at (%u, %u) in %ux%u: pixel (%u, %u) is not "
+                       "its mirror", t[0], t[1], t[2], t[3], t[4], t[5], x,
+                       y);
+          }
+      ns_image_crop (&padded, t[2], t[3], t[0], t[1], &back);
+      g_assert_cmpmem (back.pixels, (gsize) t[0] * t[1] * 3 * sizeof (float),
+                       src.pixels, (gsize) t[0] * t[1] * 3 * sizeof (float));
+      ns_image_clear (&src);
+      ns_image_clear (&padded);
+      ns_image_clear (&back);
     }
-  ns_image_crop (&padded, 3, 5, &back);
-  g_assert_cmpmem (back.pixels, 3 * 5 * 3 * sizeof (float),
-                   src.pixels, 3 * 5 * 3 * sizeof (float));
-  ns_image_clear (&src);
-  ns_image_clear (&padded);
-  ns_image_clear (&back);
 }
 
 /* A gray result over coloured content takes the content's chroma and

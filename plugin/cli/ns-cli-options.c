@@ -46,8 +46,8 @@ static const NumberOption number_options[] =
     NUMBER_REAL, offsetof (NsParams, init_blend) },
   { "learning-rate", "F", "Adam step on pixels in 0..1", NUMBER_REAL,
     offsetof (NsParams, learning_rate) },
-  { "seed", "N", "Seed of the noise start", NUMBER_WHOLE,
-    offsetof (NsParams, seed) },
+  { "seed", "N", "With --init noise or blend: seed of the noise",
+    NUMBER_WHOLE, offsetof (NsParams, seed) },
 };
 
 #define N_NUMBER_OPTIONS G_N_ELEMENTS (number_options)

@@ -156,6 +156,7 @@ typedef struct
   const NsNet *net;
   guint        n_nodes;                  /* layers up to the deepest loss */
   guint        minimum;                  /* smallest graph side, pixels */
+  guint        margin;                   /* mirrored on each side, pixels */
   guint        n_stages;
   guint        iterations[NS_MAX_STAGES];
   guint        width[NS_MAX_STAGES];     /* the image at each stage */
@@ -183,6 +184,7 @@ schedule_make (const NsParams *params,
   schedule->net = ns_net_find (params->net);
   schedule->n_nodes = ns_stage_n_nodes (schedule->net);
   schedule->minimum = ns_net_min_size (schedule->net, schedule->n_nodes - 1);
+  schedule->margin = schedule->net->margin;
 
   if (MIN (content_width, content_height) < SMALLEST_SIDE)
     {
@@ -216,16 +218,18 @@ schedule_make (const NsParams *params,
   return TRUE;
 }
 
-/* The size the graph runs at: the image's, or the minimum where a side is
- * shorter (the image is then mirrored out to it and cropped back). */
+/* The size the graph runs at: the image's with the network's margin on
+ * each side, or the minimum where that is shorter (the image is mirrored
+ * out to it, at (margin, margin), and cropped back). */
 static void
 schedule_graph_size (const Schedule *schedule,
                      guint           k,
                      guint          *width,
                      guint          *height)
 {
-  *width = MAX (schedule->width[k], schedule->minimum);
-  *height = MAX (schedule->height[k], schedule->minimum);
+  *width = MAX (schedule->width[k] + 2 * schedule->margin, schedule->minimum);
+  *height = MAX (schedule->height[k] + 2 * schedule->margin,
+                 schedule->minimum);
 }
 
 /* Device memory of the largest (last) stage of @schedule: all of it, and
@@ -506,8 +510,9 @@ blend_normalise (const float *blend,
                               : 1.0f / n_styles;
 }
 
-/* Runs stage k on @image (the stage's size), padding it to the graph size
- * where a side is under the network's minimum. */
+/* Runs stage k on @image (the stage's size), mirrored out to the graph
+ * size: the network's margin on each side, and more at the right and
+ * bottom where a side is under the network's minimum. */
 static gboolean
 stage_run (NsEngine             *engine,
            const Schedule       *schedule,
@@ -520,6 +525,7 @@ stage_run (NsEngine             *engine,
            GError              **error)
 {
   guint           w = schedule->width[k], h = schedule->height[k];
+  guint           margin = schedule->margin;
   NsImage         sized, padded_content, padded, cropped;
   NsStageReport   report = { on_step_done, run };
   NsStage        *stage;
@@ -527,8 +533,9 @@ stage_run (NsEngine             *engine,
 
   schedule_graph_size (schedule, k, &setup->width, &setup->height);
   ns_image_resize (content, w, h, &sized);
-  ns_image_pad (&sized, setup->width, setup->height, &padded_content);
-  ns_image_pad (image, setup->width, setup->height, &padded);
+  ns_image_pad (&sized, margin, margin, setup->width, setup->height,
+                &padded_content);
+  ns_image_pad (image, margin, margin, setup->width, setup->height, &padded);
   setup->content = &padded_content;
   run->stage = k;
   run->width = w;
@@ -545,7 +552,7 @@ stage_run (NsEngine             *engine,
   ns_stage_free (stage);
   if (ok)
     {
-      ns_image_crop (&padded, w, h, &cropped);
+      ns_image_crop (&padded, margin, margin, w, h, &cropped);
       ns_image_clear (image);
       *image = cropped;
     }

@@ -212,19 +212,24 @@ ns_image_is_finite (const NsImage *image)
   return TRUE;
 }
 
-/* Index of @i mirrored into 0 .. n-1 (n - 1, n - 2, ... past the end). */
+/* Index of @i - @offset mirrored into 0 .. n-1: n - 2, n - 3, ... past
+ * the end and 1, 2, ... before the start, edge pixels not repeated. */
 static guint
 mirror (guint i,
+        guint offset,
         guint n)
 {
   guint period = n > 1 ? 2 * (n - 1) : 1;
 
-  i %= period;
+  /* i - offset + period * ceil (offset / period) is never negative. */
+  i = (i + period * ((offset + period - 1) / period) - offset) % period;
   return i < n ? i : period - i;
 }
 
 void
 ns_image_pad (const NsImage *src,
+              guint          left,
+              guint          top,
               guint          width,
               guint          height,
               NsImage       *dst)
@@ -233,8 +238,8 @@ ns_image_pad (const NsImage *src,
   for (guint y = 0; y < height; y++)
     for (guint x = 0; x < width; x++)
       {
-        gsize from = ((gsize) mirror (y, src->height) * src->width +
-                      mirror (x, src->width)) * 3;
+        gsize from = ((gsize) mirror (y, top, src->height) * src->width +
+                      mirror (x, left, src->width)) * 3;
 
         memcpy (dst->pixels + ((gsize) y * width + x) * 3,
                 src->pixels + from, 3 * sizeof (float));
@@ -243,6 +248,8 @@ ns_image_pad (const NsImage *src,
 
 void
 ns_image_crop (const NsImage *src,
+               guint          left,
+               guint          top,
                guint          width,
                guint          height,
                NsImage       *dst)
@@ -250,7 +257,7 @@ ns_image_crop (const NsImage *src,
   ns_image_init (dst, width, height);
   for (guint y = 0; y < height; y++)
     memcpy (dst->pixels + (gsize) y * width * 3,
-            src->pixels + (gsize) y * src->width * 3,
+            src->pixels + ((gsize) (top + y) * src->width + left) * 3,
             (gsize) width * 3 * sizeof (float));
 }
 

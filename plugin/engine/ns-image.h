@@ -39,14 +39,20 @@ void     ns_image_fit         (guint           width,
                                guint          *fit_width,
                                guint          *fit_height);
 
-/* @dst (allocated) is @src extended to @width x @height (each at least the
- * source's) by mirroring at the right and bottom edges; the source stays at
- * the top left.  ns_image_crop takes the top-left part back. */
+/* @dst (allocated, @width x @height) holds @src with its top-left pixel
+ * at (@left, @top) and mirrored out to every side (edge pixels not
+ * repeated: ... 2 1 | 0 1 2 ...); @src must fit inside.  ns_image_crop
+ * takes the @width x @height part at (@left, @top) back; it must lie inside
+ * @src. */
 void     ns_image_pad         (const NsImage  *src,
+                               guint           left,
+                               guint           top,
                                guint           width,
                                guint           height,
                                NsImage        *dst);
 void     ns_image_crop        (const NsImage  *src,
+                               guint           left,
+                               guint           top,
                                guint           width,
                                guint           height,
                                NsImage        *dst);

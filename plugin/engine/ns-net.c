@@ -122,6 +122,7 @@ static const NsNet squeezenet_net =
   .n_style_layers      = G_N_ELEMENTS (squeezenet_style_layers),
   .weight_files        = squeezenet_files,
   .deep_compression    = TRUE,
+  .margin              = 8,
 };
 
 static const NsNet * const all_nets[] = { &squeezenet_net, &vgg19_net, NULL };

@@ -70,6 +70,12 @@ typedef struct
   /* TRUE when the weights may also come as a Deep Compression .net file
    * (Han et al.), which lists every conv layer of the table in order. */
   gboolean        deep_compression;
+
+  /* Style transfer works on the image with this many pixels mirrored out
+   * on each side, and crops them away after each stage: the network sees
+   * the pixels at the picture's edges in context, and what it paints
+   * badly at its own input's edges falls in the margin. */
+  guint           margin;
 } NsNet;
 
 /* The built-in networks, NULL-terminated. */
