@@ -232,6 +232,18 @@ schedule_graph_size (const Schedule *schedule,
                  schedule->minimum);
 }
 
+/* The long side the style images take at stage k: the image's (not the
+ * graph's, which has the margin) times @style_scale. */
+static guint
+schedule_style_side (const Schedule *schedule,
+                     guint           k,
+                     float           style_scale)
+{
+  guint long_side = MAX (schedule->width[k], schedule->height[k]);
+
+  return MAX ((guint) lround (long_side * style_scale), 1);
+}
+
 /* Device memory of the largest (last) stage of @schedule: all of it, and
  * the largest single buffer, bytes. */
 static gboolean
@@ -245,7 +257,7 @@ plan_bytes (const Schedule *schedule,
   guint w, h, style_side;
 
   schedule_graph_size (schedule, k, &w, &h);
-  style_side = MAX ((guint) lround (MAX (w, h) * style_scale),
+  style_side = MAX (schedule_style_side (schedule, k, style_scale),
                     schedule->minimum);
   if (!ns_stage_plan (schedule->net, schedule->n_nodes, w, h, style_side,
                       style_side, total, largest, error))
@@ -532,6 +544,8 @@ stage_run (NsEngine             *engine,
   gboolean        ok;
 
   schedule_graph_size (schedule, k, &setup->width, &setup->height);
+  setup->style_side = schedule_style_side (schedule, k,
+                                           setup->params->style_scale);
   ns_image_resize (content, w, h, &sized);
   ns_image_pad (&sized, margin, margin, setup->width, setup->height,
                 &padded_content);

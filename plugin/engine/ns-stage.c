@@ -252,7 +252,9 @@ style_targets_make (Stage         *stage,
                     GError       **error)
 {
   const NsStageSetup *setup = stage->setup;
-  guint    long_side = (guint) lround (MAX (setup->width, setup->height) *
+  guint    long_side = setup->style_side > 0 ?
+                       setup->style_side :
+                       (guint) lround (MAX (setup->width, setup->height) *
                                        setup->params->style_scale);
   double **sums = g_new0 (double *, stage->n_style);
   gboolean ok = TRUE;

@@ -23,6 +23,10 @@ typedef struct
   guint                 n_styles;
   double                segment_flops;  /* budget per submission */
   guint                 iterations;     /* Adam steps; 0: params->iterations */
+  guint                 style_side;     /* long side the styles are resized
+                                           to (at least the network's
+                                           minimum); 0: the graph's long
+                                           side times params->style_scale */
 } NsStageSetup;
 
 typedef struct
