@@ -96,8 +96,8 @@ ns_gimp_dialog (GimpProcedure       *procedure,
                                   "content-weight", "style-weight",
                                   "tv-weight", "iterations", "size",
                                   "stages", "style-scale",
-                                  "preserve-colors", "seed", "device",
-                                  "weights-file", NULL);
+                                  "preserve-colors", "init", "init-blend",
+                                  "seed", "device", "weights-file", NULL);
   gimp_procedure_dialog_get_label (GIMP_PROCEDURE_DIALOG (dialog),
                                    "advanced-label", "_Advanced", FALSE,
                                    TRUE);

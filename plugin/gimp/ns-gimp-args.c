@@ -5,8 +5,8 @@
 
 #include "ns-gimp.h"
 
-/* A numeric argument.  For the weights, -1 means "the network's default";
- * for the counts and the scale, 0 does. */
+/* A numeric argument.  For the weights, -1 means "the default" (that of
+ * ns_params_init_defaults); for the counts and the scale, 0 does. */
 typedef struct
 {
   const char *name;
@@ -25,15 +25,15 @@ static const NsGimpNumberArg ns_gimp_number_args[] = {
     "balance, 0 shows mostly the content, 1 mostly the style",
     FALSE, 0.0, 1.0, 0.5 },
   { "content-weight", "Content _weight",
-    "Weight of the content loss; -1: the network's default",
+    "Weight of the content loss; -1: the default",
     FALSE, -1.0, 1e9, -1.0 },
   { "style-weight", "Style wei_ght",
     "Weight of the style loss before the strength is applied; -1: the "
-    "network's default",
+    "default",
     FALSE, -1.0, 1e12, -1.0 },
   { "tv-weight", "S_moothness weight",
     "Weight of the total-variation loss (removes speckle); 0: none; -1: "
-    "the network's default",
+    "the default",
     FALSE, -1.0, 1e9, -1.0 },
   { "iterations", "It_erations",
     "Optimisation steps at the first, smallest stage; each larger stage "
@@ -48,11 +48,12 @@ static const NsGimpNumberArg ns_gimp_number_args[] = {
     "network's default",
     TRUE, 0, NS_MAX_STAGES, 0 },
   { "style-scale", "Style si_ze",
-    "Size of the style image relative to the working size; 0: the "
-    "network's default",
+    "Size of the style image relative to the working size (larger: larger "
+    "brush strokes); 0: the default",
     FALSE, 0.0, 8.0, 0.0 },
   { "seed", "See_d",
-    "Seed of the random numbers, for repeatable results",
+    "Seed of the noise that the noise and blend starts draw; the same "
+    "seed gives the same result",
     TRUE, 0, G_MAXINT, 0 },
 };
 
@@ -116,6 +117,27 @@ ns_gimp_args_add (GimpProcedure *procedure)
                                     "folders",
                                     GIMP_FILE_CHOOSER_ACTION_OPEN, TRUE,
                                     NULL, G_PARAM_READWRITE);
+  /* Added after the others, so that calls by position keep working. */
+  gimp_procedure_add_choice_argument (procedure, "init", "Sta_rt from",
+                                      "What the painting starts from: the "
+                                      "layer itself, noise drawn from the "
+                                      "seed (the layer's shapes emerge "
+                                      "from it), or a blend of the two",
+                                      gimp_choice_new_with_values (
+                                        "content", NS_INIT_CONTENT,
+                                        "The layer", NULL,
+                                        "noise", NS_INIT_NOISE,
+                                        "Noise", NULL,
+                                        "blend", NS_INIT_BLEND,
+                                        "The layer and noise", NULL,
+                                        NULL),
+                                      "content", G_PARAM_READWRITE);
+  gimp_procedure_add_double_argument (procedure, "init-blend",
+                                      "_Layer's share",
+                                      "With init blend: the layer's share "
+                                      "of the start, 0..1 (the rest is "
+                                      "noise)",
+                                      0.0, 1.0, 0.5, G_PARAM_READWRITE);
 }
 
 /* Reads one numeric argument as a double, whatever its type. */
@@ -206,6 +228,7 @@ ns_gimp_settings_read (NsGimpSettings       *s,
 {
   GFile   *weights = NULL;
   gboolean preserve_colors;
+  gdouble  init_blend;
 
   memset (s, 0, sizeof *s);
   g_object_get (config,
@@ -215,6 +238,7 @@ ns_gimp_settings_read (NsGimpSettings       *s,
                 "style-layer",     &s->style_layer,
                 "weights-file",    &weights,
                 "preserve-colors", &preserve_colors,
+                "init-blend",      &init_blend,
                 NULL);
   s->device = ns_gimp_nonempty (s->device);
   if (weights != NULL)
@@ -225,6 +249,9 @@ ns_gimp_settings_read (NsGimpSettings       *s,
   s->params.net = s->net;
   s->params.weights_path = s->weights_path;
   s->params.preserve_colors = preserve_colors;
+  s->params.init = (NsInit) gimp_procedure_config_get_choice_id (config,
+                                                                 "init");
+  s->params.init_blend = (float) init_blend;
   ns_gimp_settings_map_numbers (s, config);
 
   if (s->style_file == NULL && s->style_layer == NULL)

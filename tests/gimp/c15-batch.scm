@@ -1,7 +1,8 @@
 ; SPDX-License-Identifier: GPL-3.0-or-later
-; C14 and C15: a batch script as a user writes it: load a file, run the
-; filter non-interactively with named arguments (no dialog, no GTK: the
-; harness fails on any message from the plug-in), save, and see failures.
+; C14 and C15 (and C11's seeds): a batch script as a user writes it: load
+; a file, run the filter non-interactively with named arguments (no
+; dialog, no GTK: the harness fails on any message from the plug-in),
+; save, and see failures.
 
 (let* ((in (ns-path "content/chelsea.png"))
        (out (string-append ns-out "/chelsea-styled.png"))
@@ -48,4 +49,28 @@
                             #:style-file (ns-path "odd/truncated.jpg")))))
                  (ns-contains? ns-last-error "truncated.jpg"))
             ns-last-error)
+  ; C11 through the plug-in: a noise start is the seed's, the same seed
+  ; gives the same layer and another seed another one.
+  (define (noise-start init seed)
+    (car (plug-in-neural-style #:run-mode RUN-NONINTERACTIVE
+                               #:image img #:drawables (vector drw)
+                               #:style-file (ns-path "style/starry_night.jpg")
+                               #:init init #:init-blend 0.3 #:seed seed)))
+  (define (same-layers? a b)
+    (ns-every 90 60 7
+              (lambda (x y)
+                (equal? (ns-rgb (ns-pixel a x y)) (ns-rgb (ns-pixel b x y))))))
+  (let ((noise-7 (noise-start "noise" 7))
+        (noise-7-again (noise-start "noise" 7))
+        (noise-8 (noise-start "noise" 8))
+        (blend-8 (noise-start "blend" 8)))
+    (ns-check "c11 same seed, same layer" (same-layers? noise-7 noise-7-again))
+    (ns-check "c11 another seed, another layer"
+              (not (equal? (ns-rgb (ns-pixel noise-7 45 30))
+                           (ns-rgb (ns-pixel noise-8 45 30))))
+              (ns-pixel noise-7 45 30) (ns-pixel noise-8 45 30))
+    (ns-check "c11 a blend start differs from noise alone"
+              (not (equal? (ns-rgb (ns-pixel blend-8 45 30))
+                           (ns-rgb (ns-pixel noise-8 45 30))))
+              (ns-pixel blend-8 45 30) (ns-pixel noise-8 45 30)))
   (gimp-image-delete img))

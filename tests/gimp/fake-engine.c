@@ -2,7 +2,8 @@
 /* A stand-in for the engine, for testing the front ends without a GPU or
  * weights: each step is one 3x3 box blur, then the result is tinted
  * towards the style's mean colour by style_weight / (content_weight +
- * style_weight) / 2.  Deterministic, visible, cancellable, reports
+ * style_weight) / 2, from the content or (init noise or blend) from
+ * noise drawn from the seed.  Deterministic, visible, cancellable, reports
  * progress.  Never installed. */
 #include <string.h>
 
@@ -185,6 +186,25 @@ fake_tint (float          *pixels,
                                  t * mean[c], 0.0f, 1.0f);
 }
 
+/* The start the parameters ask for: the content, or its blend with
+ * uniform noise drawn from the seed. */
+static void
+fake_start (float          *pixels,
+            gsize           n,
+            const NsParams *params)
+{
+  GRand *rand;
+  float  keep = params->init == NS_INIT_NOISE ? 0.0f : params->init_blend;
+
+  if (params->init == NS_INIT_CONTENT)
+    return;
+  rand = g_rand_new_with_seed (params->seed);
+  for (gsize i = 0; i < 3 * n; i++)
+    pixels[i] = keep * pixels[i] +
+                (1.0f - keep) * (float) g_rand_double (rand);
+  g_rand_free (rand);
+}
+
 gboolean
 ns_engine_run (NsEngine        *engine,
                const NsParams  *params,
@@ -204,6 +224,8 @@ ns_engine_run (NsEngine        *engine,
   guint   steps = params->iterations * params->n_stages;
   NsProgress p = { .n_stages = 1, .n_iterations = steps,
                    .width = content->width, .height = content->height };
+
+  fake_start (a, n, params);
 
   for (guint i = 0; i < steps; i++)
     {
