@@ -441,38 +441,37 @@ device_matches (const NsVkDeviceInfo *info,
   return found;
 }
 
-static gboolean
-device_choose (VkPhysicalDevice *devices,
-               guint32           n_devices,
-               const char       *request,
-               guint32          *chosen,
-               GError          **error)
+gboolean
+ns_vk_device_pick (const NsVkDeviceInfo *devices,
+                   guint                 n_devices,
+                   const char           *request,
+                   guint                *chosen,
+                   GError              **error)
 {
-  int best_rank = -1;
+  int          best_rank = -1;
   VkDeviceSize best_heap = 0;
 
-  for (guint32 i = 0; i < n_devices; i++)
+  for (guint i = 0; i < n_devices; i++)
     {
-      NsVkDeviceInfo info;
-      int            rank;
+      const NsVkDeviceInfo *info = &devices[i];
+      int                   rank;
 
-      device_info_fill (devices[i], &info);
-      if (!info.usable)
+      if (!info->usable)
         continue;
       if (request != NULL)
         {
-          if (device_matches (&info, i, request))
+          if (device_matches (info, i, request))
             {
               *chosen = i;
               return TRUE;
             }
           continue;
         }
-      rank = device_rank (&info);
-      if (rank > best_rank || (rank == best_rank && info.heap_size > best_heap))
+      rank = device_rank (info);
+      if (rank > best_rank || (rank == best_rank && info->heap_size > best_heap))
         {
           best_rank = rank;
-          best_heap = info.heap_size;
+          best_heap = info->heap_size;
           *chosen = i;
         }
     }
@@ -493,6 +492,26 @@ device_choose (VkPhysicalDevice *devices,
     }
 
   return TRUE;
+}
+
+static gboolean
+device_choose (VkPhysicalDevice *devices,
+               guint32           n_devices,
+               const char       *request,
+               guint32          *chosen,
+               GError          **error)
+{
+  NsVkDeviceInfo *infos = g_new0 (NsVkDeviceInfo, MAX (n_devices, 1));
+  guint           pick = 0;
+  gboolean        ok;
+
+  for (guint32 i = 0; i < n_devices; i++)
+    device_info_fill (devices[i], &infos[i]);
+  ok = ns_vk_device_pick (infos, n_devices, request, &pick, error);
+  g_free (infos);
+  *chosen = pick;
+
+  return ok;
 }
 
 gboolean

@@ -62,6 +62,17 @@ typedef struct
 } NsVkCommands;
 
 /* Devices. */
+
+/* Which of @devices to run on: with @request (an index or part of a name,
+ * case ignored), the first usable one it names; without, real GPUs before
+ * virtual ones before CPU drivers, then the larger device-local heap.
+ * Unusable devices are never picked.  FALSE (NS_ERROR_NO_DEVICE) when no
+ * device qualifies. */
+gboolean            ns_vk_device_pick           (const NsVkDeviceInfo *devices,
+                                                 guint                 n_devices,
+                                                 const char           *request,
+                                                 guint                *chosen,
+                                                 GError              **error);
 gboolean            ns_vk_list_devices          (GArray          **devices,
                                                  GError          **error);
 NsVkContext        *ns_vk_context_new           (const char       *device_request,
