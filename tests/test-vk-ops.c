@@ -8,6 +8,7 @@
 #include "ns-op-adam.h"
 #include "ns-op-concat.h"
 #include "ns-op-input.h"
+#include "ns-recorder.h"
 #include "ns-test.h"
 
 static NsVkContext *ctx;
@@ -384,6 +385,61 @@ test_adam_bias_corrections (void)
   g_assert_cmpfloat_with_epsilon (c2, 1.0 - pow (0.999f, 10), 1e-7);
 }
 
+/* The recorder cuts the work into submissions of at most its budget of
+ * operations (an operation larger than the budget goes alone), so that no
+ * submission runs long enough for a driver's watchdog (case C19): each
+ * segment holds what its takes asked for, in order, and the next take would
+ * not have fitted. */
+static void
+test_recorder_segments (void)
+{
+  const double budget = 100.0;
+  GRand       *rand = g_rand_new_with_seed (19);
+  NsRecorder   recorder;
+  NsVkCommands *last = NULL;
+  double       spent = 0.0;
+  guint        takes = 0, segments = 0, alone = 0;
+  GError      *error = NULL;
+
+  ns_recorder_init (&recorder, ctx, budget);
+  for (guint i = 0; i < 400; i++)
+    {
+      /* Mostly small operations, now and then one over the budget. */
+      double        flops = g_rand_int_range (rand, 0, 8) == 0 ?
+                            g_rand_double_range (rand, 100.0, 400.0) :
+                            g_rand_double_range (rand, 0.0, 60.0);
+      NsVkCommands *commands = ns_recorder_take (&recorder, flops, &error);
+
+      g_assert_no_error (error);
+      g_assert_nonnull (commands);
+      if (commands != last)
+        {
+          /* A new segment: the old one could not take this operation. */
+          if (last != NULL)
+            g_assert_cmpfloat (spent + flops, >, budget);
+          segments++;
+          spent = 0.0;
+          takes = 0;
+          last = commands;
+        }
+      spent += flops;
+      takes++;
+      if (takes == 1 && flops > budget)
+        alone++;
+      if (takes > 1 && spent > budget)
+        g_error ("segment %u holds %u operations of %g in all, over the "
+                 "budget of %g", segments, takes, spent, budget);
+    }
+  g_assert_true (ns_recorder_end (&recorder, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (recorder.segments->len, ==, segments);
+  g_assert_cmpuint (alone, >, 0);
+  g_test_message ("%u operations in %u segments, %u alone over the budget",
+                  400, segments, alone);
+  ns_recorder_clear (&recorder);
+  g_rand_free (rand);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -399,6 +455,7 @@ main (int argc, char **argv)
   g_test_add_func ("/vk/ops/adam", test_adam);
   g_test_add_func ("/vk/ops/adam-bias-corrections",
                    test_adam_bias_corrections);
+  g_test_add_func ("/vk/ops/recorder-segments", test_recorder_segments);
   status = g_test_run ();
   ns_kernels_free (&kernels);
   ns_test_context_free (ctx);
