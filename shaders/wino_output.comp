@@ -16,6 +16,14 @@ layout (std430, binding = 0) readonly buffer Products { float m[]; };
 layout (std430, binding = 1) readonly buffer Bias { float bias[]; };
 layout (std430, binding = 2) buffer Out { float dst[]; };
 
+#ifdef NS_ADDRESSES
+#define M(i) pc.address[0].v[i]
+#define DST(i) pc.address[2].v[i]
+#else
+#define M(i) m[i]
+#define DST(i) dst[i]
+#endif
+
 void
 main ()
 {
@@ -32,7 +40,7 @@ main ()
       float column[6];
 
       for (uint a = 0; a < 6; a++)
-        column[a] = m[((a * 6 + x) * pc.out_c + co) * pc.tiles + t];
+        column[a] = M (((a * 6 + x) * pc.out_c + co) * pc.tiles + t);
       ns_wino_at (column, columns[x]);
     }
 
@@ -59,8 +67,8 @@ main ()
           if ((pc.flags & NS_WINO_RELU) != 0)
             value = max (value, 0.0);
           if ((pc.flags & NS_WINO_ACCUMULATE) != 0)
-            value += dst[here];
-          dst[here] = value;
+            value += DST (here);
+          DST (here) = value;
         }
     }
 }

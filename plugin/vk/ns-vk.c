@@ -24,6 +24,8 @@ struct _NsVkContext
   VkDeviceSize               max_allocation;  /* bytes, Vulkan 1.1 maintenance3 */
   VkDeviceSize               heap_size;       /* bytes the plan may count on */
   guint32                    subgroup_size;   /* invocations, the default */
+  gboolean                   addresses;       /* buffer device addresses on */
+  PFN_vkGetBufferDeviceAddressKHR get_address;
   VkDevice                   device;
   VkQueue                    queue;
   guint32                    queue_family;
@@ -387,6 +389,42 @@ subgroups_usable (VkPhysicalDevice physical)
           VK_SUBGROUP_FEATURE_BALLOT_BIT) != 0;
 }
 
+/* Whether shaders can read buffers through their device addresses
+ * (VK_KHR_buffer_device_address, core in Vulkan 1.2).  On a CPU driver an
+ * address access skips the per-lane bounds test of a storage buffer
+ * access: the matrix product and the Winograd transforms have variants
+ * that work that way (NS_ADDRESSES in shaders/). */
+static gboolean
+addresses_usable (VkPhysicalDevice physical)
+{
+  VkPhysicalDeviceBufferDeviceAddressFeaturesKHR addresses = {
+    .sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_BUFFER_DEVICE_ADDRESS_FEATURES_KHR,
+  };
+  VkPhysicalDeviceFeatures2 features2 = {
+    .sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FEATURES_2,
+    .pNext = &addresses,
+  };
+  VkExtensionProperties *extensions;
+  guint32                n = 0;
+  gboolean               listed = FALSE;
+
+  if (vkEnumerateDeviceExtensionProperties (physical, NULL, &n, NULL)
+      != VK_SUCCESS)
+    return FALSE;
+  extensions = g_new0 (VkExtensionProperties, MAX (n, 1));
+  if (vkEnumerateDeviceExtensionProperties (physical, NULL, &n, extensions)
+      == VK_SUCCESS)
+    for (guint32 i = 0; i < n && !listed; i++)
+      listed = strcmp (extensions[i].extensionName,
+                       VK_KHR_BUFFER_DEVICE_ADDRESS_EXTENSION_NAME) == 0;
+  g_free (extensions);
+  if (!listed)
+    return FALSE;
+  vkGetPhysicalDeviceFeatures2 (physical, &features2);
+
+  return addresses.bufferDeviceAddress;
+}
+
 static void
 device_info_fill (VkPhysicalDevice  physical,
                   NsVkDeviceInfo   *info)
@@ -553,10 +591,18 @@ device_create (NsVkContext  *ctx,
     .queueCount = 1,
     .pQueuePriorities = &queue_priority,
   };
+  const char *address_extension = VK_KHR_BUFFER_DEVICE_ADDRESS_EXTENSION_NAME;
+  VkPhysicalDeviceBufferDeviceAddressFeaturesKHR addresses = {
+    .sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_BUFFER_DEVICE_ADDRESS_FEATURES_KHR,
+    .bufferDeviceAddress = VK_TRUE,
+  };
   VkDeviceCreateInfo device_info = {
     .sType = VK_STRUCTURE_TYPE_DEVICE_CREATE_INFO,
+    .pNext = ctx->addresses ? &addresses : NULL,
     .queueCreateInfoCount = 1,
     .pQueueCreateInfos = &queue_info,
+    .enabledExtensionCount = ctx->addresses ? 1 : 0,
+    .ppEnabledExtensionNames = &address_extension,
   };
   VkCommandPoolCreateInfo pool_info = {
     .sType = VK_STRUCTURE_TYPE_COMMAND_POOL_CREATE_INFO,
@@ -572,6 +618,12 @@ device_create (NsVkContext  *ctx,
                     "vkCreateDevice", ctx->properties.deviceName, error))
     return FALSE;
   vkGetDeviceQueue (ctx->device, ctx->queue_family, 0, &ctx->queue);
+  if (ctx->addresses)
+    {
+      ctx->get_address = (PFN_vkGetBufferDeviceAddressKHR)
+        vkGetDeviceProcAddr (ctx->device, "vkGetBufferDeviceAddressKHR");
+      ctx->addresses = ctx->get_address != NULL;
+    }
 
   return ns_vk_check (vkCreateCommandPool (ctx->device, &pool_info, NULL,
                                            &ctx->command_pool),
@@ -630,11 +682,14 @@ device_properties_read (NsVkContext *ctx)
   vkGetPhysicalDeviceMemoryProperties (ctx->physical, &ctx->memory);
   ctx->heap_size = device_local_heap_size (ctx->physical);
 
+  /* The minimum a Vulkan 1.1 device offers has no buffer addresses. */
+  ctx->addresses = !settings->vk_limits_minimum &&
+                   addresses_usable (ctx->physical);
   if (settings->vk_limits_minimum)
     {
       limits_lower_to_minimum (&ctx->properties.limits);
-      g_info ("Device limits lowered to the Vulkan minimum "
-              "(NEURAL_STYLE_VK_LIMITS)");
+      g_info ("Device limits lowered to the Vulkan minimum, without buffer "
+              "addresses (NEURAL_STYLE_VK_LIMITS)");
     }
   if (settings->memory_limit_mb != 0)
     ctx->heap_size = MIN (ctx->heap_size, settings->memory_limit_mb << 20);
@@ -664,10 +719,11 @@ ns_vk_context_new (const char  *device_request,
   if (!device_create (ctx, error))
     goto fail;
 
-  g_info ("Vulkan device: %s (%s driver), %" G_GUINT64_FORMAT " MiB",
+  g_info ("Vulkan device: %s (%s driver), %" G_GUINT64_FORMAT " MiB%s",
           ctx->properties.deviceName,
           ns_vk_context_is_cpu (ctx) ? "CPU" : "GPU",
-          (guint64) (ns_vk_context_get_heap_size (ctx) >> 20));
+          (guint64) (ns_vk_context_get_heap_size (ctx) >> 20),
+          ctx->addresses ? ", buffer addresses" : "");
   return ctx;
 
 fail:
@@ -754,6 +810,12 @@ ns_vk_context_get_subgroup_size (NsVkContext *ctx)
   return ctx->subgroup_size;
 }
 
+gboolean
+ns_vk_context_has_addresses (NsVkContext *ctx)
+{
+  return ctx->addresses;
+}
+
 guint
 ns_vk_context_get_n_validation_messages (NsVkContext *ctx)
 {
@@ -811,12 +873,19 @@ buffer_create (NsVkContext           *ctx,
     .size = size,
     .usage = VK_BUFFER_USAGE_STORAGE_BUFFER_BIT |
              VK_BUFFER_USAGE_TRANSFER_SRC_BIT |
-             VK_BUFFER_USAGE_TRANSFER_DST_BIT,
+             VK_BUFFER_USAGE_TRANSFER_DST_BIT |
+             (ctx->addresses ? VK_BUFFER_USAGE_SHADER_DEVICE_ADDRESS_BIT_KHR
+                             : 0),
     .sharingMode = VK_SHARING_MODE_EXCLUSIVE,
   };
   VkMemoryRequirements needs;
+  VkMemoryAllocateFlagsInfo flags = {
+    .sType = VK_STRUCTURE_TYPE_MEMORY_ALLOCATE_FLAGS_INFO,
+    .flags = VK_MEMORY_ALLOCATE_DEVICE_ADDRESS_BIT_KHR,
+  };
   VkMemoryAllocateInfo allocate = {
     .sType = VK_STRUCTURE_TYPE_MEMORY_ALLOCATE_INFO,
+    .pNext = ctx->addresses ? &flags : NULL,
   };
   VkMemoryPropertyFlags host = VK_MEMORY_PROPERTY_HOST_VISIBLE_BIT |
                                VK_MEMORY_PROPERTY_HOST_COHERENT_BIT;
@@ -854,6 +923,15 @@ buffer_create (NsVkContext           *ctx,
       return FALSE;
     }
 
+  if (ctx->addresses)
+    {
+      VkBufferDeviceAddressInfoKHR which = {
+        .sType = VK_STRUCTURE_TYPE_BUFFER_DEVICE_ADDRESS_INFO_KHR,
+        .buffer = buffer->buffer,
+      };
+
+      buffer->address = ctx->get_address (ctx->device, &which);
+    }
   if ((ctx->memory.memoryTypes[allocate.memoryTypeIndex].propertyFlags & host)
       == host &&
       !ns_vk_check (vkMapMemory (ctx->device, buffer->memory, 0,

@@ -37,6 +37,8 @@ typedef struct
   VkDeviceMemory memory;
   VkDeviceSize   size;      /* bytes */
   void          *mapped;    /* non-NULL when the memory is host-visible */
+  VkDeviceAddress address;  /* where shaders find it; 0 without
+                               ns_vk_context_has_addresses */
 } NsVkBuffer;
 
 typedef struct
@@ -85,6 +87,10 @@ const VkPhysicalDeviceLimits *
 VkDeviceSize        ns_vk_context_get_heap_size (NsVkContext      *ctx);
 /* The device's default subgroup size, invocations (8 or more). */
 guint32             ns_vk_context_get_subgroup_size (NsVkContext  *ctx);
+/* TRUE when every buffer has a device address (NsVkBuffer.address) that
+ * shaders may read through; FALSE on devices without the feature and under
+ * NEURAL_STYLE_VK_LIMITS=minimum. */
+gboolean            ns_vk_context_has_addresses (NsVkContext      *ctx);
 guint               ns_vk_context_get_n_validation_messages (NsVkContext *ctx);
 VkDevice            ns_vk_context_get_device    (NsVkContext      *ctx);
 
