@@ -29,32 +29,16 @@
 // z the batch.  Bindings: 0 a, 1 bias with NS_GEMM_BIAS (any buffer
 // without), 2 b, 3 c.  Push constants: NsGemmPush in ns-op-gemm.c.
 // Built twice: gemm reads a and b through the bindings, gemm_addresses
-// (NS_ADDRESSES) through the buffers' device addresses in the push
-// constants, which a CPU driver loads without a bounds test per lane
-// (see BENCHMARKS.md).
+// through their device addresses (shaders/addresses.glsl).
 #extension GL_GOOGLE_include_directive : require
 #extension GL_KHR_shader_subgroup_ballot : require
-#ifdef NS_ADDRESSES
-#extension GL_EXT_buffer_reference : require
-#endif
+#include "addresses.glsl"
 #include "common.glsl"
 
 layout (std430, binding = 0) readonly buffer A { float a[]; };
 layout (std430, binding = 1) readonly buffer Bias { float bias[]; };
 layout (std430, binding = 2) readonly buffer B { float b[]; };
 layout (std430, binding = 3) buffer C { float c[]; };
-
-#ifdef NS_ADDRESSES
-// The same buffers as bindings 0 and 2, read through their device
-// addresses: llvmpipe loads these without the per-lane bounds test.
-layout (buffer_reference, std430, buffer_reference_align = 4) readonly buffer
-Floats { float v[]; };
-#define A_AT(i) pc.a_address.v[i]
-#define B_AT(i) pc.b_address.v[i]
-#else
-#define A_AT(i) a[i]
-#define B_AT(i) b[i]
-#endif
 
 layout (push_constant) uniform Push
 {
@@ -64,11 +48,7 @@ layout (push_constant) uniform Push
   uint  c_batch, c_m, c_t;
   float scale;
   uint  b_offset, c_offset, unused0, unused1;
-#ifdef NS_ADDRESSES
-  Floats a_address, b_address;
-#else
-  uvec2 a_address, b_address;
-#endif
+  NS_PUSH_ADDRESSES (4)   // shaders/addresses.glsl
 } pc;
 
 // Bit flags of pc.flags.
@@ -129,9 +109,9 @@ main ()
       float mine[COS / 8];
 
       for (uint r = 0; r < ROWS; r++)
-        column[r] = B_AT (b_at[r] + k * pc.b_k);
+        column[r] = NS_AT (b, b_at[r] + k * pc.b_k, 2);
       for (uint h = 0; h < COS / 8; h++)
-        mine[h] = A_AT (a_at[h] + k * pc.a_k);
+        mine[h] = NS_AT (a, a_at[h] + k * pc.a_k, 0);
       for (uint h = 0; h < COS / 8; h++)
         {
           // subgroupBroadcast takes a constant lane.

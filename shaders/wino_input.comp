@@ -15,16 +15,6 @@ layout (std430, binding = 0) readonly buffer Src { float src[]; };
 layout (std430, binding = 1) readonly buffer Mask { float mask[]; };
 layout (std430, binding = 2) writeonly buffer Transformed { float v[]; };
 
-#ifdef NS_ADDRESSES
-#define SRC(i) pc.address[0].v[i]
-#define MASK(i) pc.address[1].v[i]
-#define V(i) pc.address[2].v[i]
-#else
-#define SRC(i) src[i]
-#define MASK(i) mask[i]
-#define V(i) v[i]
-#endif
-
 void
 main ()
 {
@@ -47,9 +37,10 @@ main ()
         bool  inside = at.x >= 0 && at.y >= 0 &&
                        at.x < int (pc.in_w) && at.y < int (pc.in_h);
         uint  i = plane + uint (at.y) * pc.in_w + uint (at.x);
-        float value = inside ? SRC (i) : 0.0;
+        float value = inside ? NS_AT (src, i, 0) : 0.0;
 
-        if (inside && (pc.flags & NS_WINO_MASK) != 0 && MASK (i) <= 0.0)
+        if (inside && (pc.flags & NS_WINO_MASK) != 0 &&
+            NS_AT (mask, i, 1) <= 0.0)
           value = 0.0;
         d[y][x] = value;
       }
@@ -65,6 +56,7 @@ main ()
         column[y] = rows[y][x];
       ns_wino_bt (column, out_column);
       for (int a = 0; a < 6; a++)
-        V (((a * 6 + x) * pc.in_c + ci) * pc.tiles + t) = out_column[a];
+        NS_AT (v, ((a * 6 + x) * pc.in_c + ci) * pc.tiles + t, 2) =
+          out_column[a];
     }
 }

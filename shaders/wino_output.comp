@@ -16,13 +16,7 @@ layout (std430, binding = 0) readonly buffer Products { float m[]; };
 layout (std430, binding = 1) readonly buffer Bias { float bias[]; };
 layout (std430, binding = 2) buffer Out { float dst[]; };
 
-#ifdef NS_ADDRESSES
-#define M(i) pc.address[0].v[i]
-#define DST(i) pc.address[2].v[i]
-#else
-#define M(i) m[i]
-#define DST(i) dst[i]
-#endif
+#define DST(i) NS_AT (dst, i, 2)
 
 void
 main ()
@@ -40,7 +34,8 @@ main ()
       float column[6];
 
       for (uint a = 0; a < 6; a++)
-        column[a] = M (((a * 6 + x) * pc.out_c + co) * pc.tiles + t);
+        column[a] = NS_AT (m, ((a * 6 + x) * pc.out_c + co) * pc.tiles + t,
+                           0);
       ns_wino_at (column, columns[x]);
     }
 

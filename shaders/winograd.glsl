@@ -25,15 +25,9 @@
 // Tiles are 4 x 4 output pixels, tiles_x of them a row; a pass covers a
 // band of `tiles` tiles from tile row tile_y0 on, laid out V[xi][ci][t]
 // and M[xi][co][t], t < tiles.
-// With NS_ADDRESSES (the *_addresses variants) the three bindings are
-// also given by their device addresses, address[i] for binding i, and the
-// shaders read and write through those: a CPU driver then skips the
-// per-lane bounds test of a storage buffer access.
-#ifdef NS_ADDRESSES
-#extension GL_EXT_buffer_reference : require
-layout (buffer_reference, std430, buffer_reference_align = 4) buffer
-WinoFloats { float v[]; };
-#endif
+// The *_addresses variants reach the three bindings through their device
+// addresses (shaders/addresses.glsl).
+#include "addresses.glsl"
 
 layout (push_constant) uniform Push
 {
@@ -41,11 +35,7 @@ layout (push_constant) uniform Push
   uint out_c, out_h, out_w, out_c_offset;
   uint pad, flags, tiles_x, tile_y0;
   uint tiles, unused0, unused1, unused2;
-#ifdef NS_ADDRESSES
-  WinoFloats address[3];
-#else
-  uvec2 address[3];
-#endif
+  NS_PUSH_ADDRESSES (3)
 } pc;
 
 // Bit flags of pc.flags (NS_WINO_* in ns-op-conv.c).

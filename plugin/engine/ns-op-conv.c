@@ -60,7 +60,6 @@ typedef struct
   guint32 out_c, out_h, out_w, out_c_offset;
   guint32 pad, flags, tiles_x, tile_y0;
   guint32 tiles, unused[3];
-  guint64 address[3];   /* the bindings, for the *_addresses variants */
 } NsWinoPush;
 
 /* G of shaders/winograd.glsl: the kernel's transform, U = G g G^T. */
@@ -116,7 +115,7 @@ _Static_assert (sizeof (NsConvBackwardPush) == 52,
                 "matches shaders/conv2d_direct_backward.comp");
 _Static_assert (sizeof (NsConvTilePush) == 48,
                 "matches shaders/conv2d.comp and conv2d_backward.comp");
-_Static_assert (sizeof (NsWinoPush) == 88, "matches shaders/winograd.glsl");
+_Static_assert (sizeof (NsWinoPush) == 64, "matches shaders/winograd.glsl");
 
 static const guint32 conv_tile_local_size[3] = {
   NS_CONV_TILE_INVOCATIONS, 1, 1
@@ -566,16 +565,6 @@ tile_dispatch (NsKernels            *kernels,
                         sizeof *push, conv_tile_local_size, groups, error);
 }
 
-/* The device addresses of a transform's three bindings, for its
- * *_addresses variant (0 where the device has none). */
-static void
-wino_push_addresses (NsWinoPush *push,
-                     NsVkBuffer *buffers[3])
-{
-  for (guint i = 0; i < 3; i++)
-    push->address[i] = buffers[i]->address;
-}
-
 /* Records the bands of one Winograd pass (forward, or @backward): for each
  * band of tile rows the input transform, the 36 products and the output
  * transform.  @mask and @bias may be any buffer where @flags does not ask
@@ -597,7 +586,6 @@ wino_record (NsKernels           *kernels,
   WinoPass   pass;
   NsWinoPush push;
   guint      band_tiles;
-  gboolean   addresses = ns_vk_context_has_addresses (kernels->ctx);
 
   if (scratch == NULL)
     {
@@ -650,20 +638,13 @@ wino_record (NsKernels           *kernels,
 
       push.tile_y0 = y0;
       push.tiles = tiles;
-      wino_push_addresses (&push, input_buffers);
-      if (!ns_op_dispatch (kernels, commands,
-                           addresses ? NS_SHADER_wino_input_addresses
-                                     : NS_SHADER_wino_input,
+      if (!ns_op_dispatch (kernels, commands, NS_SHADER_wino_input,
                            input_buffers, 3, &push, sizeof push,
                            wino_transform_local_size, input_groups, error) ||
           !ns_op_gemm_record (kernels, commands, &product, weights, NULL,
                               scratch->transformed, scratch->products,
-                              error))
-        return FALSE;
-      wino_push_addresses (&push, output_buffers);
-      if (!ns_op_dispatch (kernels, commands,
-                           addresses ? NS_SHADER_wino_output_addresses
-                                     : NS_SHADER_wino_output,
+                              error) ||
+          !ns_op_dispatch (kernels, commands, NS_SHADER_wino_output,
                            output_buffers, 3, &push, sizeof push,
                            wino_transform_local_size, output_groups, error))
         return FALSE;

@@ -33,10 +33,9 @@ typedef struct
   guint32 c_batch, c_m, c_t;
   float   scale;
   guint32 b_offset, c_offset, unused[2];
-  guint64 a_address, b_address;   /* read by gemm_addresses only */
 } NsGemmPush;
 
-_Static_assert (sizeof (NsGemmPush) == 96, "matches shaders/gemm.comp");
+_Static_assert (sizeof (NsGemmPush) == 80, "matches shaders/gemm.comp");
 
 /* One subgroup a workgroup: on a CPU driver (8 lanes) a workgroup is one
  * vector of invocations, on a GPU one wave.
@@ -148,7 +147,6 @@ ns_op_gemm_record (NsKernels     *kernels,
     .c_batch = gemm->c_batch, .c_m = gemm->c_m, .c_t = gemm->c_t,
     .scale = gemm->scale,
     .b_offset = gemm->b_offset, .c_offset = gemm->c_offset,
-    .a_address = a->address, .b_address = b->address,
   };
   guint32     groups[3] = {
     ns_kernels_groups (t_most, local_size[0] * NS_GEMM_OWN_COLUMNS),
@@ -177,9 +175,6 @@ ns_op_gemm_record (NsKernels     *kernels,
                            error))
     return FALSE;
 
-  return ns_op_dispatch (kernels, commands,
-                         ns_vk_context_has_addresses (kernels->ctx) ?
-                         NS_SHADER_gemm_addresses : NS_SHADER_gemm,
-                         buffers, 4, &push,
+  return ns_op_dispatch (kernels, commands, NS_SHADER_gemm, buffers, 4, &push,
                          sizeof push, local_size, groups, error);
 }

@@ -2,6 +2,8 @@
 /* Buffer checks and dispatch recording shared by the ops. */
 #include "ns-op.h"
 
+#include <string.h>
+
 gboolean
 ns_op_check_buffer (const NsVkBuffer  *buffer,
                     guint64            n_floats,
@@ -19,6 +21,73 @@ ns_op_check_buffer (const NsVkBuffer  *buffer,
   return FALSE;
 }
 
+/* Shaders with a variant that reaches its bindings through their device
+ * addresses (shaders/addresses.glsl), taken where the device has them: on
+ * llvmpipe such accesses skip a bounds test per lane, which pays in the
+ * shaders that move the most data per arithmetic (BENCHMARKS.md; the ReLU
+ * mask and col2im gained nothing measurable). */
+static const struct
+{
+  NsShaderId plain;
+  NsShaderId addressed;
+} address_variants[] = {
+  { NS_SHADER_gemm,        NS_SHADER_gemm_addresses },
+  { NS_SHADER_wino_input,  NS_SHADER_wino_input_addresses },
+  { NS_SHADER_wino_output, NS_SHADER_wino_output_addresses },
+};
+
+/* Push constants with the bindings' addresses appended, as
+ * shaders/addresses.glsl lays them out. */
+typedef struct
+{
+  guint8 bytes[128];   /* Vulkan guarantees 128 bytes of push constants */
+  guint  size;
+} AddressedPush;
+
+/* Turns @shader, @push and @push_size into its addressed variant's where
+ * the device has buffer addresses and the shader such a variant; FALSE
+ * when the push constants would not fit. */
+static gboolean
+address_variant (NsKernels      *kernels,
+                 NsShaderId     *shader,
+                 NsVkBuffer    **buffers,
+                 guint           n_buffers,
+                 const void    **push,
+                 guint          *push_size,
+                 AddressedPush  *addressed,
+                 GError        **error)
+{
+  guint offset = (*push_size + 7) & ~7u;
+
+  if (!ns_vk_context_has_addresses (kernels->ctx))
+    return TRUE;
+  for (guint i = 0; i < G_N_ELEMENTS (address_variants); i++)
+    {
+      if (address_variants[i].plain != *shader)
+        continue;
+      if (offset + n_buffers * sizeof (guint64) > sizeof addressed->bytes)
+        {
+          g_set_error (error, NS_ERROR, NS_ERROR_UNSUPPORTED,
+                       "Shader %s: %u bytes of push constants and %u "
+                       "addresses do not fit in 128 bytes",
+                       ns_vk_shader_name (*shader), *push_size, n_buffers);
+          return FALSE;
+        }
+      memset (addressed->bytes, 0, offset);
+      memcpy (addressed->bytes, *push, *push_size);
+      for (guint b = 0; b < n_buffers; b++)
+        memcpy (addressed->bytes + offset + b * sizeof (guint64),
+                &buffers[b]->address, sizeof (guint64));
+      addressed->size = offset + n_buffers * sizeof (guint64);
+      *shader = address_variants[i].addressed;
+      *push = addressed->bytes;
+      *push_size = addressed->size;
+      return TRUE;
+    }
+
+  return TRUE;
+}
+
 gboolean
 ns_op_dispatch (NsKernels      *kernels,
                 NsVkCommands   *commands,
@@ -32,7 +101,11 @@ ns_op_dispatch (NsKernels      *kernels,
                 GError        **error)
 {
   const NsVkPipeline *pipeline;
+  AddressedPush       addressed;
 
+  if (!address_variant (kernels, &shader, buffers, n_buffers, &push,
+                        &push_size, &addressed, error))
+    return FALSE;
   pipeline = ns_kernels_get (kernels, shader, n_buffers, push_size,
                              local_size, error);
   if (pipeline == NULL)
@@ -54,6 +127,7 @@ ns_op_dispatch_linear (NsKernels     *kernels,
                        GError       **error)
 {
   const NsVkPipeline *pipeline;
+  AddressedPush       addressed;
   guint64             total;
   guint32             groups[3];
 
@@ -67,6 +141,9 @@ ns_op_dispatch_linear (NsKernels     *kernels,
       return FALSE;
     }
 
+  if (!address_variant (kernels, &shader, buffers, n_buffers, &push,
+                        &push_size, &addressed, error))
+    return FALSE;
   pipeline = ns_kernels_get (kernels, shader, n_buffers, push_size, NULL,
                              error);
   if (pipeline == NULL)

@@ -20,7 +20,10 @@ gboolean ns_op_check_buffer    (const NsVkBuffer  *buffer,
                                 GError           **error);
 
 /* Records @shader over @n_groups workgroups of @local_size invocations
- * (NULL: the 1-D default); @buffers are bindings 0..n_buffers-1. */
+ * (NULL: the 1-D default); @buffers are bindings 0..n_buffers-1.  Where
+ * the device has buffer addresses and @shader a *_addresses variant, that
+ * variant runs instead, the bindings' addresses appended to @push
+ * (shaders/addresses.glsl); so does ns_op_dispatch_linear. */
 gboolean ns_op_dispatch        (NsKernels         *kernels,
                                 NsVkCommands      *commands,
                                 NsShaderId         shader,
