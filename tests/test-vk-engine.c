@@ -8,7 +8,7 @@
 #include "ns-graph.h"
 #include "ns-image.h"
 #include "ns-stage.h"
-#include "ns-test.h"
+#include "ns-test-kernels.h"
 
 /* conv (3->5, 3x3) -> avg pool 2/2 ceil -> squeeze 1x1 (5->3) -> expand
  * 1x1 and 3x3 (3->2 each) -> concat (4) -> conv 3x3 stride 2 (4->3). */
@@ -380,21 +380,17 @@ test_cancel (void)
 }
 
 int
-main (int argc, char **argv)
+main (int    argc,
+      char **argv)
 {
-  int status;
+  static const NsTestCase suite[] = {
+    { "/vk/engine/gradient", test_gradient },
+    { "/vk/engine/descent", test_descent },
+    { "/vk/engine/degenerate", test_degenerate },
+    { "/vk/engine/cancel", test_cancel },
+    { "/vk/engine/style-blend", test_style_blend },
+  };
 
-  ctx = ns_test_context_new ();
-  ns_kernels_init (&kernels, ctx);
-  g_test_init (&argc, &argv, NULL);
-  g_test_add_func ("/vk/engine/gradient", test_gradient);
-  g_test_add_func ("/vk/engine/descent", test_descent);
-  g_test_add_func ("/vk/engine/degenerate", test_degenerate);
-  g_test_add_func ("/vk/engine/cancel", test_cancel);
-  g_test_add_func ("/vk/engine/style-blend", test_style_blend);
-  status = g_test_run ();
-  ns_kernels_free (&kernels);
-  ns_test_context_free (ctx);
-
-  return status;
+  return ns_test_kernels_main (&argc, &argv, suite, G_N_ELEMENTS (suite),
+                               &ctx, &kernels);
 }

@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "ns-op-gemm.h"
-#include "ns-test.h"
+#include "ns-test-kernels.h"
 
 static NsVkContext *ctx;
 static NsKernels    kernels;
@@ -234,17 +234,13 @@ test_layouts (void)
 }
 
 int
-main (int argc, char **argv)
+main (int    argc,
+      char **argv)
 {
-  int status;
+  static const NsTestCase suite[] = {
+    { "/vk/gemm/layouts", test_layouts },
+  };
 
-  ctx = ns_test_context_new ();
-  ns_kernels_init (&kernels, ctx);
-  g_test_init (&argc, &argv, NULL);
-  g_test_add_func ("/vk/gemm/layouts", test_layouts);
-  status = g_test_run ();
-  ns_kernels_free (&kernels);
-  ns_test_context_free (ctx);
-
-  return status;
+  return ns_test_kernels_main (&argc, &argv, suite, G_N_ELEMENTS (suite),
+                               &ctx, &kernels);
 }

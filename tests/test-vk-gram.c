@@ -5,7 +5,7 @@
 #include <math.h>
 
 #include "ns-op-gram.h"
-#include "ns-test.h"
+#include "ns-test-kernels.h"
 
 static NsVkContext *ctx;
 static NsKernels    kernels;
@@ -237,20 +237,15 @@ test_gram_finite_differences (void)
 }
 
 int
-main (int argc, char **argv)
+main (int    argc,
+      char **argv)
 {
-  int status;
+  static const NsTestCase suite[] = {
+    { "/vk/gram/forward", test_gram },
+    { "/vk/gram/backward", test_gram_backward },
+    { "/vk/gram/finite-differences", test_gram_finite_differences },
+  };
 
-  ctx = ns_test_context_new ();
-  ns_kernels_init (&kernels, ctx);
-  g_test_init (&argc, &argv, NULL);
-  g_test_add_func ("/vk/gram/forward", test_gram);
-  g_test_add_func ("/vk/gram/backward", test_gram_backward);
-  g_test_add_func ("/vk/gram/finite-differences",
-                   test_gram_finite_differences);
-  status = g_test_run ();
-  ns_kernels_free (&kernels);
-  ns_test_context_free (ctx);
-
-  return status;
+  return ns_test_kernels_main (&argc, &argv, suite, G_N_ELEMENTS (suite),
+                               &ctx, &kernels);
 }

@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "ns-op-loss.h"
-#include "ns-test.h"
+#include "ns-test-kernels.h"
 
 static NsVkContext *ctx;
 static NsKernels    kernels;
@@ -311,21 +311,16 @@ test_tv_finite_differences (void)
 }
 
 int
-main (int argc, char **argv)
+main (int    argc,
+      char **argv)
 {
-  int status;
+  static const NsTestCase suite[] = {
+    { "/vk/loss/content-backward", test_content_backward },
+    { "/vk/loss/sq-diff-sum", test_sq_diff_sum },
+    { "/vk/loss/tv", test_tv },
+    { "/vk/loss/tv-finite-differences", test_tv_finite_differences },
+  };
 
-  ctx = ns_test_context_new ();
-  ns_kernels_init (&kernels, ctx);
-  g_test_init (&argc, &argv, NULL);
-  g_test_add_func ("/vk/loss/content-backward", test_content_backward);
-  g_test_add_func ("/vk/loss/sq-diff-sum", test_sq_diff_sum);
-  g_test_add_func ("/vk/loss/tv", test_tv);
-  g_test_add_func ("/vk/loss/tv-finite-differences",
-                   test_tv_finite_differences);
-  status = g_test_run ();
-  ns_kernels_free (&kernels);
-  ns_test_context_free (ctx);
-
-  return status;
+  return ns_test_kernels_main (&argc, &argv, suite, G_N_ELEMENTS (suite),
+                               &ctx, &kernels);
 }

@@ -9,7 +9,7 @@
 #include "ns-op-concat.h"
 #include "ns-op-input.h"
 #include "ns-recorder.h"
-#include "ns-test.h"
+#include "ns-test-kernels.h"
 
 static NsVkContext *ctx;
 static NsKernels    kernels;
@@ -441,24 +441,18 @@ test_recorder_segments (void)
 }
 
 int
-main (int argc, char **argv)
+main (int    argc,
+      char **argv)
 {
-  int status;
+  static const NsTestCase suite[] = {
+    { "/vk/ops/copy-channels", test_copy_channels },
+    { "/vk/ops/to-net", test_to_net },
+    { "/vk/ops/to-net-finite-differences", test_to_net_finite_differences },
+    { "/vk/ops/adam", test_adam },
+    { "/vk/ops/adam-bias-corrections", test_adam_bias_corrections },
+    { "/vk/ops/recorder-segments", test_recorder_segments },
+  };
 
-  ctx = ns_test_context_new ();
-  ns_kernels_init (&kernels, ctx);
-  g_test_init (&argc, &argv, NULL);
-  g_test_add_func ("/vk/ops/copy-channels", test_copy_channels);
-  g_test_add_func ("/vk/ops/to-net", test_to_net);
-  g_test_add_func ("/vk/ops/to-net-finite-differences",
-                   test_to_net_finite_differences);
-  g_test_add_func ("/vk/ops/adam", test_adam);
-  g_test_add_func ("/vk/ops/adam-bias-corrections",
-                   test_adam_bias_corrections);
-  g_test_add_func ("/vk/ops/recorder-segments", test_recorder_segments);
-  status = g_test_run ();
-  ns_kernels_free (&kernels);
-  ns_test_context_free (ctx);
-
-  return status;
+  return ns_test_kernels_main (&argc, &argv, suite, G_N_ELEMENTS (suite),
+                               &ctx, &kernels);
 }

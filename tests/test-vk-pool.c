@@ -6,7 +6,7 @@
 #include <math.h>
 
 #include "ns-op-pool.h"
-#include "ns-test.h"
+#include "ns-test-kernels.h"
 
 static NsVkContext *ctx;
 static NsKernels    kernels;
@@ -471,21 +471,16 @@ test_pool_refusals (void)
 }
 
 int
-main (int argc, char **argv)
+main (int    argc,
+      char **argv)
 {
-  int status;
+  static const NsTestCase suite[] = {
+    { "/vk/pool/out-size", test_pool_out_size },
+    { "/vk/pool/kernels", test_pool_kernels },
+    { "/vk/pool/finite-differences", test_pool_finite_differences },
+    { "/vk/pool/refusals", test_pool_refusals },
+  };
 
-  ctx = ns_test_context_new ();
-  ns_kernels_init (&kernels, ctx);
-  g_test_init (&argc, &argv, NULL);
-  g_test_add_func ("/vk/pool/out-size", test_pool_out_size);
-  g_test_add_func ("/vk/pool/kernels", test_pool_kernels);
-  g_test_add_func ("/vk/pool/finite-differences",
-                   test_pool_finite_differences);
-  g_test_add_func ("/vk/pool/refusals", test_pool_refusals);
-  status = g_test_run ();
-  ns_kernels_free (&kernels);
-  ns_test_context_free (ctx);
-
-  return status;
+  return ns_test_kernels_main (&argc, &argv, suite, G_N_ELEMENTS (suite),
+                               &ctx, &kernels);
 }
